@@ -25,7 +25,7 @@ public record CaseWhen(List<Branch> branches, Expr elseValue, DataType type) imp
    * @param condition a boolean expression
    * @param value the value when the condition is true
    */
-  public record Branch(Expr condition, Expr value) {}
+  public record Branch(Expr condition, Expr value) implements java.io.Serializable {}
 
   @Override
   public List<Expr> children() {

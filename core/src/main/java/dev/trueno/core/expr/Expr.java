@@ -12,7 +12,7 @@ import java.util.List;
  * a node's {@code ansi} flag is set, errors instead of NULL on overflow, division by zero and
  * invalid casts.
  */
-public sealed interface Expr
+public sealed interface Expr extends java.io.Serializable
     permits ColumnRef,
         Literal,
         Arithmetic,

@@ -30,7 +30,8 @@ public record AggregateCall(
     DataType resultType,
     List<Integer> bufferOrdinals,
     Expr filter,
-    boolean ansi) {
+    boolean ansi)
+    implements java.io.Serializable {
 
   /** Copies the ordinals. */
   public AggregateCall {

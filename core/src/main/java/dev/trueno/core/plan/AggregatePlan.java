@@ -30,7 +30,8 @@ public record AggregatePlan(
     List<AggregateCall> calls,
     AggregateMode mode,
     List<Expr> resultProjection,
-    List<String> resultNames) {
+    List<String> resultNames)
+    implements java.io.Serializable {
 
   /** Copies the lists. */
   public AggregatePlan {

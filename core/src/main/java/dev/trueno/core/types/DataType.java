@@ -16,7 +16,8 @@ import dev.trueno.core.error.TruenoException;
  * @param precision decimal precision (1 to 38), 0 for other kinds
  * @param scale decimal scale (0 to precision), 0 for other kinds
  */
-public record DataType(TypeKind kind, int precision, int scale) {
+public record DataType(TypeKind kind, int precision, int scale)
+    implements java.io.Serializable {
 
   /** The largest decimal precision Trueno (and Spark) supports. */
   public static final int MAX_DECIMAL_PRECISION = 38;

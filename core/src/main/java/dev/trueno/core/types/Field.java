@@ -7,4 +7,5 @@ package dev.trueno.core.types;
  * @param type the value type
  * @param nullable whether the column may hold nulls
  */
-public record Field(String name, DataType type, boolean nullable) {}
+public record Field(String name, DataType type, boolean nullable)
+    implements java.io.Serializable {}

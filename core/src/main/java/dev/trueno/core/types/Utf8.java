@@ -7,7 +7,8 @@ import java.util.Arrays;
  * A UTF-8 string value compared by its bytes, as Spark compares strings under the default
  * (UTF8_BINARY) collation.
  */
-public final class Utf8 implements Comparable<Utf8> {
+public final class Utf8 implements Comparable<Utf8>, java.io.Serializable {
+  private static final long serialVersionUID = 1L;
   private final byte[] bytes;
   private int hash;
 
