@@ -6,6 +6,11 @@ public enum ErrorCode {
   INVALID_CONFIG(Kind.USER_ERROR),
   /** Integer or decimal overflow under ANSI mode (Spark's ARITHMETIC_OVERFLOW). */
   ARITHMETIC_OVERFLOW(Kind.USER_ERROR),
+  /**
+   * A decimal result that does not fit its type under ANSI mode (Spark's
+   * NUMERIC_VALUE_OUT_OF_RANGE, raised by decimal arithmetic, AVG and casts to decimal).
+   */
+  NUMERIC_VALUE_OUT_OF_RANGE(Kind.USER_ERROR),
   /** Division by zero under ANSI mode (Spark's DIVIDE_BY_ZERO). */
   DIVIDE_BY_ZERO(Kind.USER_ERROR),
   /** A cast whose value does not fit the target type under ANSI mode (Spark's CAST_OVERFLOW). */
