@@ -1,0 +1,470 @@
+package dev.trueno.benchmarks.tpch;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.execution.SparkPlan;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Runs TPC-H queries on vanilla Spark and with Trueno in one Spark session and reports times, their
+ * ratio, the accelerated plan nodes and whether both return the same rows.
+ *
+ * <p>Each query runs {@code --iterations} times per side, alternating vanilla and Trueno; the
+ * median time of each side is reported. Trueno is switched with {@code spark.trueno.enabled} in the
+ * same session, so both sides share the JVM, caches and data. The exit code is 0 when every query
+ * returned the same rows on both sides, 1 when a query differed or failed, and 2 for a usage error
+ * or a missing Trueno extension.
+ */
+public final class TpchRunner {
+  /** The Spark extension class that installs Trueno's planner rules. */
+  public static final String EXTENSION_CLASS = "dev.trueno.spark.TruenoExtensions";
+
+  /** The configuration key that switches Trueno on and off within a session. */
+  public static final String ENABLED_KEY = "spark.trueno.enabled";
+
+  private static final int EXIT_ROWS_DIFFER = 1;
+  private static final int EXIT_USAGE = 2;
+
+  private static final String USAGE =
+      """
+      Usage: TpchRunner [options]
+        --scale SF            TPC-H scale factor (default 0.1)
+        --data DIR            dataset folder, generated when missing
+                              (default ~/.cache/trueno/tpch/sf<SF>)
+        --queries 1,3,6       queries to run (default all 22)
+        --iterations N        timed runs per query and side; the median is reported (default 1)
+        --warmup N            untimed runs per query and side before the timed ones (default 1),
+                              so the side that runs first does not pay for JIT and caches
+        --master URL          Spark master (default local[*])
+        --conf KEY=VALUE      extra Spark configuration, repeatable
+        --allow-missing-trueno
+                              run even when the Trueno extension is not on the classpath
+                              (both sides are then vanilla Spark: checks the tooling only)
+        --help                this text""";
+
+  private final Options options;
+  private final PrintStream out;
+
+  private TpchRunner(Options options, PrintStream out) {
+    this.options = options;
+    this.out = out;
+  }
+
+  /**
+   * Command line entry point; exits with 0 when all rows matched, 1 otherwise, 2 on usage errors.
+   *
+   * @param args the options printed by {@code --help}
+   */
+  public static void main(String[] args) throws Exception {
+    Options options;
+    try {
+      options = Options.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("Error: " + e.getMessage());
+      System.err.println(USAGE);
+      System.exit(EXIT_USAGE);
+      return;
+    }
+    if (options.help()) {
+      System.out.println(USAGE);
+      return;
+    }
+    System.exit(new TpchRunner(options, System.out).run());
+  }
+
+  private int run() throws Exception {
+    boolean truenoAvailable = isOnClasspath(EXTENSION_CLASS);
+    if (!truenoAvailable) {
+      String message =
+          "Trueno's Spark extension "
+              + EXTENSION_CLASS
+              + " is not on the classpath: build the spark-plugin module"
+              + " (mvn -q -DskipTests package -pl benchmarks -am)";
+      if (!options.allowMissingTrueno()) {
+        System.err.println("Error: " + message + ", or pass --allow-missing-trueno.");
+        return EXIT_USAGE;
+      }
+      out.println("WARNING: " + message + "; both sides run vanilla Spark.");
+    }
+
+    new TpchDataGenerator(options.scale(), out).ensureGenerated(options.data());
+    out.printf(
+        Locale.ROOT,
+        "TPC-H SF %s from %s; queries %s; %d warm-up and %d timed run(s) per side; master %s%n",
+        TpchDataGenerator.formatScaleFactor(options.scale()),
+        options.data(),
+        options.queries(),
+        options.warmup(),
+        options.iterations(),
+        options.master());
+
+    SparkSession.Builder builder =
+        SparkSession.builder()
+            .appName("Trueno TPC-H")
+            .master(options.master())
+            .config("spark.ui.enabled", "false")
+            .config(
+                "spark.sql.shuffle.partitions",
+                String.valueOf(2 * Runtime.getRuntime().availableProcessors()));
+    if (truenoAvailable) {
+      builder.config("spark.sql.extensions", EXTENSION_CLASS);
+    }
+    options.sparkConf().forEach(builder::config);
+    SparkSession spark = builder.getOrCreate();
+    try {
+      TpchQueries.registerTables(spark, options.data());
+      List<QueryReport> reports = new ArrayList<>();
+      for (int query : options.queries()) {
+        reports.add(runQuery(spark, query, truenoAvailable));
+      }
+      printSummary(reports, truenoAvailable);
+      return reports.stream().allMatch(QueryReport::rowsMatch) ? 0 : EXIT_ROWS_DIFFER;
+    } finally {
+      spark.stop();
+    }
+  }
+
+  private QueryReport runQuery(SparkSession spark, int query, boolean truenoAvailable) {
+    String label = String.format(Locale.ROOT, "Q%02d", query);
+    String sql = TpchQueries.sql(query);
+    long[] vanillaNanos = new long[options.iterations()];
+    long[] truenoNanos = new long[options.iterations()];
+    Execution vanilla = null;
+    Execution trueno = null;
+    try {
+      for (int i = 0; i < options.warmup(); i++) {
+        spark.conf().set(ENABLED_KEY, "false");
+        Execution v = execute(spark, sql);
+        spark.conf().set(ENABLED_KEY, "true");
+        Execution t = execute(spark, sql);
+        out.printf(
+            Locale.ROOT,
+            "%s warm-up %d/%d: vanilla %,d ms, trueno %,d ms%n",
+            label,
+            i + 1,
+            options.warmup(),
+            millis(v.nanos()),
+            millis(t.nanos()));
+      }
+      for (int i = 0; i < options.iterations(); i++) {
+        spark.conf().set(ENABLED_KEY, "false");
+        Execution v = execute(spark, sql);
+        vanillaNanos[i] = v.nanos();
+        spark.conf().set(ENABLED_KEY, "true");
+        Execution t = execute(spark, sql);
+        truenoNanos[i] = t.nanos();
+        if (vanilla == null) { // the first timed run's rows are compared
+          vanilla = v;
+          trueno = t;
+        }
+        out.printf(
+            Locale.ROOT,
+            "%s run %d/%d: vanilla %,d ms, trueno %,d ms%n",
+            label,
+            i + 1,
+            options.iterations(),
+            millis(v.nanos()),
+            millis(t.nanos()));
+      }
+    } catch (RuntimeException e) {
+      out.printf(Locale.ROOT, "%s FAILED: %s%n", label, e);
+      return QueryReport.failed(
+          query, String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+    }
+    RowComparison.Result comparison =
+        RowComparison.withDefaultTolerance()
+            .compare(vanilla.schema(), vanilla.rows(), trueno.schema(), trueno.rows());
+    SortedMap<String, Integer> nodes = TruenoPlanNodes.acceleratedNodes(trueno.plan());
+    QueryReport report =
+        new QueryReport(
+            query,
+            median(vanillaNanos),
+            median(truenoNanos),
+            vanilla.rows().size(),
+            comparison.matches(),
+            truenoAvailable ? TruenoPlanNodes.describe(nodes) : "n/a (no extension)",
+            comparison.matches() ? "" : comparison.description());
+    out.printf(
+        Locale.ROOT,
+        "%s vanilla %,d ms  trueno %,d ms  ratio %.2fx  rows %d %s  accelerated: %s%n",
+        label,
+        millis(report.vanillaNanos()),
+        millis(report.truenoNanos()),
+        report.ratio(),
+        report.rowCount(),
+        report.rowsMatch() ? "match" : "DIFFER",
+        report.acceleratedNodes());
+    if (!comparison.matches()) {
+      out.println("  " + comparison.description());
+    }
+    return report;
+  }
+
+  private static Execution execute(SparkSession spark, String sql) {
+    long start = System.nanoTime();
+    Dataset<Row> dataset = spark.sql(sql);
+    List<Row> rows = dataset.collectAsList();
+    long nanos = System.nanoTime() - start;
+    SparkPlan plan =
+        ((org.apache.spark.sql.classic.Dataset<Row>) dataset).queryExecution().executedPlan();
+    return new Execution(dataset.schema(), rows, plan, nanos);
+  }
+
+  private void printSummary(List<QueryReport> reports, boolean truenoAvailable) {
+    out.println();
+    out.printf(
+        Locale.ROOT,
+        "TPC-H SF %s summary (median of %d after %d warm-up, ratio = vanilla / trueno%s)%n",
+        TpchDataGenerator.formatScaleFactor(options.scale()),
+        options.iterations(),
+        options.warmup(),
+        truenoAvailable ? "" : "; TRUENO EXTENSION MISSING: both sides vanilla");
+    String format = "%-5s %12s %12s %8s %8s %-7s %s%n";
+    out.printf(
+        Locale.ROOT,
+        format,
+        "query",
+        "vanilla ms",
+        "trueno ms",
+        "ratio",
+        "rows",
+        "result",
+        "accelerated");
+    double logRatioSum = 0;
+    int ratioCount = 0;
+    long vanillaTotal = 0;
+    long truenoTotal = 0;
+    for (QueryReport r : reports) {
+      String label = String.format(Locale.ROOT, "Q%02d", r.query());
+      if (r.failure() != null) {
+        out.printf(Locale.ROOT, format, label, "-", "-", "-", "-", "FAILED", r.failure());
+        continue;
+      }
+      out.printf(
+          Locale.ROOT,
+          format,
+          label,
+          String.format(Locale.ROOT, "%,d", millis(r.vanillaNanos())),
+          String.format(Locale.ROOT, "%,d", millis(r.truenoNanos())),
+          String.format(Locale.ROOT, "%.2fx", r.ratio()),
+          r.rowCount(),
+          r.rowsMatch() ? "match" : "DIFFER",
+          r.acceleratedNodes());
+      logRatioSum += Math.log(r.ratio());
+      ratioCount++;
+      vanillaTotal += r.vanillaNanos();
+      truenoTotal += r.truenoNanos();
+    }
+    if (ratioCount > 0) {
+      out.printf(
+          Locale.ROOT,
+          "total vanilla %,d ms, trueno %,d ms; geometric mean ratio %.2fx%n",
+          millis(vanillaTotal),
+          millis(truenoTotal),
+          Math.exp(logRatioSum / ratioCount));
+    }
+    long differing = reports.stream().filter(r -> !r.rowsMatch()).count();
+    out.println(
+        differing == 0
+            ? "All " + reports.size() + " queries returned the same rows."
+            : differing + " of " + reports.size() + " queries differed or failed.");
+  }
+
+  private static boolean isOnClasspath(String className) {
+    try {
+      Class.forName(className, false, TpchRunner.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException | LinkageError e) {
+      return false;
+    }
+  }
+
+  private static long median(long[] values) {
+    long[] sorted = values.clone();
+    Arrays.sort(sorted);
+    int middle = sorted.length / 2;
+    return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  }
+
+  private static long millis(long nanos) {
+    return Math.round(nanos / 1e6);
+  }
+
+  /** Parses a scale factor option value, naming the option when it is not a positive number. */
+  static double parseScale(String value) {
+    double scale;
+    try {
+      scale = Double.parseDouble(value);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "--scale must be a number such as 0.1, got '" + value + "'");
+    }
+    if (!(scale > 0) || Double.isInfinite(scale)) {
+      throw new IllegalArgumentException("--scale must be positive, got '" + value + "'");
+    }
+    return scale;
+  }
+
+  /** The default dataset folder of a scale factor: {@code ~/.cache/trueno/tpch/sf<SF>}. */
+  static Path defaultDataDir(double scale) {
+    return Path.of(
+        System.getProperty("user.home"),
+        ".cache",
+        "trueno",
+        "tpch",
+        "sf" + TpchDataGenerator.formatScaleFactor(scale));
+  }
+
+  private record Execution(StructType schema, List<Row> rows, SparkPlan plan, long nanos) {}
+
+  private record QueryReport(
+      int query,
+      long vanillaNanos,
+      long truenoNanos,
+      int rowCount,
+      boolean rowsMatch,
+      String acceleratedNodes,
+      String failure) {
+    static QueryReport failed(int query, String message) {
+      return new QueryReport(query, 0, 0, 0, false, "", message);
+    }
+
+    QueryReport {
+      failure = failure == null || failure.isEmpty() ? null : failure;
+    }
+
+    double ratio() {
+      return truenoNanos == 0 ? Double.NaN : (double) vanillaNanos / truenoNanos;
+    }
+  }
+
+  private record Options(
+      double scale,
+      Path data,
+      List<Integer> queries,
+      int iterations,
+      int warmup,
+      String master,
+      Map<String, String> sparkConf,
+      boolean allowMissingTrueno,
+      boolean help) {
+
+    static Options parse(String[] args) {
+      double scale = 0.1;
+      Path data = null;
+      List<Integer> queries = null;
+      int iterations = 1;
+      int warmup = 1;
+      String master = "local[*]";
+      Map<String, String> sparkConf = new LinkedHashMap<>();
+      boolean allowMissingTrueno = false;
+      boolean help = false;
+      for (int i = 0; i < args.length; i++) {
+        String option = args[i];
+        switch (option) {
+          case "--help", "-h" -> help = true;
+          case "--allow-missing-trueno" -> allowMissingTrueno = true;
+          default -> {
+            if (i + 1 >= args.length) {
+              throw new IllegalArgumentException(
+                  option.startsWith("--")
+                      ? option + " needs a value"
+                      : "Unknown argument " + option);
+            }
+            String value = args[++i];
+            switch (option) {
+              case "--scale" -> scale = parseScale(value);
+              case "--data" -> data = Path.of(value);
+              case "--queries" -> queries = parseQueries(value);
+              case "--iterations" -> iterations = parsePositiveInt(option, value);
+              case "--warmup" -> warmup = parseCount(option, value);
+              case "--master" -> master = value;
+              case "--conf" -> {
+                int equals = value.indexOf('=');
+                if (equals <= 0) {
+                  throw new IllegalArgumentException("--conf needs KEY=VALUE, got '" + value + "'");
+                }
+                sparkConf.put(value.substring(0, equals), value.substring(equals + 1));
+              }
+              default -> throw new IllegalArgumentException("Unknown option " + option);
+            }
+          }
+        }
+      }
+      if (queries == null) {
+        queries = new ArrayList<>();
+        for (int q = 1; q <= TpchQueries.QUERY_COUNT; q++) {
+          queries.add(q);
+        }
+      }
+      return new Options(
+          scale,
+          data != null ? data : defaultDataDir(scale),
+          List.copyOf(queries),
+          iterations,
+          warmup,
+          master,
+          sparkConf,
+          allowMissingTrueno,
+          help);
+    }
+
+    private static List<Integer> parseQueries(String value) {
+      TreeMap<Integer, Boolean> unique = new TreeMap<>();
+      for (String part : value.split(",")) {
+        String trimmed = part.trim().toLowerCase(Locale.ROOT);
+        if (trimmed.startsWith("q")) {
+          trimmed = trimmed.substring(1);
+        }
+        int query;
+        try {
+          query = Integer.parseInt(trimmed);
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException(
+              "--queries takes numbers such as 1,3,6; '" + part + "' is not one");
+        }
+        if (query < 1 || query > TpchQueries.QUERY_COUNT) {
+          throw new IllegalArgumentException("--queries: TPC-H has queries 1 to 22, got " + query);
+        }
+        unique.put(query, true);
+      }
+      return new ArrayList<>(unique.keySet());
+    }
+
+    private static int parseCount(String option, String value) {
+      try {
+        int parsed = Integer.parseInt(value);
+        if (parsed >= 0) {
+          return parsed;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new IllegalArgumentException(option + " must be 0 or more, got '" + value + "'");
+    }
+
+    private static int parsePositiveInt(String option, String value) {
+      try {
+        int parsed = Integer.parseInt(value);
+        if (parsed >= 1) {
+          return parsed;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new IllegalArgumentException(
+          option + " must be a positive integer, got '" + value + "'");
+    }
+  }
+}
