@@ -1,0 +1,127 @@
+package dev.trueno.spark.config;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+
+/**
+ * One {@code spark.trueno.*} configuration key: its type, default, documentation and validation,
+ * declared once in {@link TruenoConf}.
+ *
+ * @param <T> the parsed value type
+ */
+public final class ConfigEntry<T> {
+  private final String key;
+  private final String type;
+  private final T defaultValue;
+  private final String doc;
+  private final Function<String, T> parser;
+  private final String allowed;
+
+  private ConfigEntry(
+      String key,
+      String type,
+      T defaultValue,
+      String doc,
+      Function<String, T> parser,
+      String allowed) {
+    this.key = key;
+    this.type = type;
+    this.defaultValue = defaultValue;
+    this.doc = doc;
+    this.parser = parser;
+    this.allowed = allowed;
+  }
+
+  static ConfigEntry<Boolean> bool(String key, boolean defaultValue, String doc) {
+    return new ConfigEntry<>(
+        key,
+        "boolean",
+        defaultValue,
+        doc,
+        raw -> {
+          String v = raw.trim().toLowerCase(Locale.ROOT);
+          if (v.equals("true") || v.equals("false")) {
+            return Boolean.valueOf(v);
+          }
+          throw new IllegalArgumentException();
+        },
+        "true or false");
+  }
+
+  static ConfigEntry<Long> longInRange(
+      String key, long defaultValue, long min, long max, String doc) {
+    return new ConfigEntry<>(
+        key,
+        "long",
+        defaultValue,
+        doc,
+        raw -> {
+          long v = Long.parseLong(raw.trim());
+          if (v < min || v > max) {
+            throw new IllegalArgumentException();
+          }
+          return v;
+        },
+        "an integer from " + min + " to " + max);
+  }
+
+  static <E extends Enum<E>> ConfigEntry<E> enumOf(
+      String key, Class<E> type, E defaultValue, String doc) {
+    List<String> names = java.util.Arrays.stream(type.getEnumConstants()).map(Enum::name).toList();
+    return new ConfigEntry<>(
+        key,
+        "one of " + String.join(", ", names),
+        defaultValue,
+        doc,
+        raw -> Enum.valueOf(type, raw.trim().toUpperCase(Locale.ROOT)),
+        "one of " + String.join(", ", names) + " (case-insensitive)");
+  }
+
+  /** The full key, {@code spark.trueno....}. */
+  public String key() {
+    return key;
+  }
+
+  /** The value type, in words, for the docs. */
+  public String type() {
+    return type;
+  }
+
+  /** The default value. */
+  public T defaultValue() {
+    return defaultValue;
+  }
+
+  /** The documentation text. */
+  public String doc() {
+    return doc;
+  }
+
+  /** What values are allowed, in words. */
+  public String allowed() {
+    return allowed;
+  }
+
+  /** The default value as it would be written in a config file. */
+  public String defaultString() {
+    return defaultValue instanceof Enum<?> e ? e.name() : String.valueOf(defaultValue);
+  }
+
+  /**
+   * Parses a raw value (the default when {@code raw} is null).
+   *
+   * @throws IllegalArgumentException naming the key, the value and what is allowed
+   */
+  public T parse(String raw) {
+    if (raw == null) {
+      return defaultValue;
+    }
+    try {
+      return parser.apply(raw);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(
+          "Invalid value '" + raw + "' for " + key + ": expected " + allowed + ".", e);
+    }
+  }
+}

@@ -1,0 +1,161 @@
+package dev.trueno.spark.config;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The registry of every {@code spark.trueno.*} configuration key, and a typed view of one set of
+ * values (a session's SQL conf or a SparkConf). {@code docs/configuration.md} is generated from
+ * {@link #ENTRIES}.
+ */
+public final class TruenoConf {
+  /** The prefix of every Trueno key. */
+  public static final String PREFIX = "spark.trueno.";
+
+  /** How much {@code spark.trueno.explain} logs. */
+  public enum ExplainMode {
+    /** Log nothing. */
+    NONE,
+    /** Log each node left to Spark, with the reason. */
+    NOT_ACCELERATED,
+    /** Log every decision: accelerated nodes with their backend, and nodes left to Spark. */
+    ALL
+  }
+
+  /** Which backend runs accelerated operators. */
+  public enum BackendChoice {
+    /** The best backend available on this executor (today: the scalar CPU backend). */
+    AUTO,
+    /** The scalar reference backend on the CPU. */
+    SCALAR
+  }
+
+  public static final ConfigEntry<Boolean> ENABLED =
+      ConfigEntry.bool(
+          "spark.trueno.enabled",
+          true,
+          "Turns Trueno's acceleration on or off. Can be changed per query with SQL `SET`; when "
+              + "false every query runs on vanilla Spark.");
+
+  public static final ConfigEntry<Boolean> AGGREGATE_ENABLED =
+      ConfigEntry.bool(
+          "spark.trueno.aggregate.enabled",
+          true,
+          "Replaces Spark's `HashAggregateExec` with `TruenoHashAggregateExec` when every "
+              + "function, type and expression of the aggregate is supported.");
+
+  public static final ConfigEntry<ExplainMode> EXPLAIN =
+      ConfigEntry.enumOf(
+          "spark.trueno.explain",
+          ExplainMode.class,
+          ExplainMode.NOT_ACCELERATED,
+          "What Trueno logs (at WARN) per query: `NONE`; `NOT_ACCELERATED`, each node left to "
+              + "Spark and why; `ALL`, also each accelerated node and its backend.");
+
+  public static final ConfigEntry<BackendChoice> BACKEND =
+      ConfigEntry.enumOf(
+          "spark.trueno.backend",
+          BackendChoice.class,
+          BackendChoice.AUTO,
+          "The backend of accelerated operators: `AUTO` picks the best available, `SCALAR` forces "
+              + "the scalar CPU reference backend.");
+
+  public static final ConfigEntry<Long> BATCH_ROWS =
+      ConfigEntry.longInRange(
+          "spark.trueno.batch.maxRows",
+          65_536L,
+          1L,
+          1L << 24,
+          "The most rows in one Arrow batch that Trueno builds from Spark rows or returns from an "
+              + "operator.");
+
+  public static final ConfigEntry<Long> TASK_MEMORY_BYTES =
+      ConfigEntry.longInRange(
+          "spark.trueno.memory.taskBytes",
+          2L << 30,
+          1L << 20,
+          Long.MAX_VALUE,
+          "The most off-heap (Arrow) memory one task of a Trueno operator may hold, in bytes. "
+              + "Exceeding it fails the task with an error naming this key.");
+
+  /** Every key, in the order the docs list them. */
+  public static final List<ConfigEntry<?>> ENTRIES =
+      List.of(ENABLED, AGGREGATE_ENABLED, EXPLAIN, BACKEND, BATCH_ROWS, TASK_MEMORY_BYTES);
+
+  private final Function<String, String> lookup;
+
+  private TruenoConf(Function<String, String> lookup) {
+    this.lookup = lookup;
+  }
+
+  /** A view over a lookup function that returns the raw value of a key, or null when unset. */
+  public static TruenoConf of(Function<String, String> lookup) {
+    return new TruenoConf(lookup);
+  }
+
+  /** A view over a map of raw values. */
+  public static TruenoConf of(Map<String, String> values) {
+    return new TruenoConf(values::get);
+  }
+
+  /** The value of an entry. */
+  public <T> T get(ConfigEntry<T> entry) {
+    return entry.parse(lookup.apply(entry.key()));
+  }
+
+  /**
+   * Checks every set value, and that no unknown {@code spark.trueno.*} key is set (a typo would
+   * otherwise be ignored silently).
+   *
+   * @param setKeys the keys that are set, Trueno's and others
+   * @throws IllegalArgumentException naming the first bad key
+   */
+  public void validate(Iterable<String> setKeys) {
+    for (ConfigEntry<?> e : ENTRIES) {
+      get(e);
+    }
+    for (String key : setKeys) {
+      if (key.startsWith(PREFIX) && ENTRIES.stream().noneMatch(e -> e.key().equals(key))) {
+        throw new IllegalArgumentException(
+            "Unknown configuration key "
+                + key
+                + ": Trueno's keys are listed in docs/configuration.md ("
+                + String.join(", ", ENTRIES.stream().map(ConfigEntry::key).toList())
+                + ").");
+      }
+    }
+  }
+
+  /** {@code docs/configuration.md}, generated from {@link #ENTRIES}. */
+  public static String markdown() {
+    StringBuilder sb = new StringBuilder();
+    sb.append("# Configuration\n\n")
+        .append("<!-- Generated from dev.trueno.spark.config.TruenoConf; do not edit by hand.\n")
+        .append("     Regenerate with: bin/trueno config-docs > docs/configuration.md -->\n\n")
+        .append("Every Trueno setting is a Spark configuration key. Set it with `--conf` on\n")
+        .append("`spark-submit`, in a cluster's Spark config, or (for the keys read per query)\n")
+        .append("with SQL `SET key=value`. A bad value fails at session start with an error that\n")
+        .append("names the key, the value and what is allowed.\n\n")
+        .append("| Key | Default | Allowed | Meaning |\n")
+        .append("| --- | --- | --- | --- |\n");
+    for (ConfigEntry<?> e : ENTRIES) {
+      sb.append("| `")
+          .append(e.key())
+          .append("` | `")
+          .append(e.defaultString())
+          .append("` | ")
+          .append(e.allowed())
+          .append(" | ")
+          .append(e.doc().replace("|", "\\|"))
+          .append(" |\n");
+    }
+    return sb.toString();
+  }
+
+  /** Lower-case name of an enum value, for messages. */
+  static String lower(Enum<?> e) {
+    return e.name().toLowerCase(Locale.ROOT);
+  }
+}

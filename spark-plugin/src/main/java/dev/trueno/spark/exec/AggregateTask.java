@@ -1,0 +1,181 @@
+package dev.trueno.spark.exec;
+
+import dev.trueno.core.backend.Aggregator;
+import dev.trueno.core.backend.Backend;
+import dev.trueno.core.plan.AggregatePlan;
+import java.io.Serializable;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.apache.spark.TaskContext;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.execution.metric.SQLMetric;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.vectorized.ArrowColumnVector;
+import org.apache.spark.sql.vectorized.ColumnVector;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
+
+/**
+ * What one Spark task of {@link TruenoHashAggregateExec} does: feed its partition to a backend
+ * aggregator as Arrow batches and hand the result to the parent as Arrow-backed batches. Shipped to
+ * executors, so it holds only serializable plan data and metrics.
+ */
+final class AggregateTask implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final AggregatePlan plan;
+  private final Backends.Choice backendChoice;
+  private final StructType inputType;
+  private final String timeZone;
+  private final int maxRows;
+  private final long taskMemoryBytes;
+  private final Metrics metrics;
+
+  /** The node's SQL metrics, as the task updates them. */
+  record Metrics(
+      SQLMetric inputRows,
+      SQLMetric inputBatches,
+      SQLMetric outputRows,
+      SQLMetric outputBatches,
+      SQLMetric backendTime)
+      implements Serializable {}
+
+  AggregateTask(
+      AggregatePlan plan,
+      Backends.Choice backendChoice,
+      StructType inputType,
+      String timeZone,
+      int maxRows,
+      long taskMemoryBytes,
+      Metrics metrics) {
+    this.plan = plan;
+    this.backendChoice = backendChoice;
+    this.inputType = inputType;
+    this.timeZone = timeZone;
+    this.maxRows = maxRows;
+    this.taskMemoryBytes = taskMemoryBytes;
+    this.metrics = metrics;
+  }
+
+  /** Arrow schemas are not serializable, so the task ships Spark's type and derives it here. */
+  private Schema inputSchema() {
+    return ArrowInput.arrowSchema(inputType, timeZone);
+  }
+
+  Iterator<ColumnarBatch> runOnRows(Iterator<InternalRow> rows) {
+    Run run = new Run();
+    run.input = ArrowInput.fromRows(rows, inputSchema(), run.allocator, maxRows);
+    return run;
+  }
+
+  Iterator<ColumnarBatch> runOnBatches(Iterator<ColumnarBatch> batches) {
+    Run run = new Run();
+    run.input = ArrowInput.fromColumnar(batches, inputSchema(), run.allocator, maxRows);
+    return run;
+  }
+
+  /** One task's state; everything it holds is freed when the task ends, also on failure. */
+  private final class Run implements Iterator<ColumnarBatch> {
+    final BufferAllocator allocator;
+    final Aggregator aggregator;
+    ArrowInput.Batches input;
+    private VectorSchemaRoot current;
+    private VectorSchemaRoot pending;
+    private boolean consumed;
+    private boolean exhausted;
+
+    Run() {
+      TaskContext ctx = TaskContext.get();
+      long attempt = ctx == null ? -1 : ctx.taskAttemptId();
+      Backend backend = Backends.create(backendChoice);
+      allocator = ArrowMemory.forTask("trueno-aggregate", attempt, taskMemoryBytes);
+      aggregator = backend.createAggregator(plan, allocator);
+      if (ctx != null) {
+        ctx.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) c -> close());
+      }
+    }
+
+    @Override
+    public boolean hasNext() {
+      if (pending == null && !exhausted) {
+        if (!consumed) {
+          consumeAll();
+        }
+        releaseCurrent();
+        pending = timed(() -> aggregator.nextResult(maxRows));
+        if (pending == null) {
+          exhausted = true;
+        }
+      }
+      return pending != null;
+    }
+
+    @Override
+    public ColumnarBatch next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      releaseCurrent();
+      current = pending;
+      pending = null;
+      ColumnVector[] columns = new ColumnVector[current.getFieldVectors().size()];
+      int i = 0;
+      for (FieldVector v : current.getFieldVectors()) {
+        columns[i++] = new ArrowColumnVector(v);
+      }
+      metrics.outputRows().add(current.getRowCount());
+      metrics.outputBatches().add(1);
+      return new ColumnarBatch(columns, current.getRowCount());
+    }
+
+    private void consumeAll() {
+      consumed = true;
+      while (input.hasNext()) {
+        VectorSchemaRoot batch = input.next();
+        metrics.inputRows().add(batch.getRowCount());
+        metrics.inputBatches().add(1);
+        timed(
+            () -> {
+              aggregator.consume(batch);
+              return null;
+            });
+      }
+      input.close();
+    }
+
+    private <T> T timed(java.util.function.Supplier<T> work) {
+      long start = System.nanoTime();
+      try {
+        return work.get();
+      } catch (RuntimeException e) {
+        throw SparkErrors.translate(e);
+      } finally {
+        metrics.backendTime().add(System.nanoTime() - start);
+      }
+    }
+
+    private void releaseCurrent() {
+      if (current != null) {
+        current.close();
+        current = null;
+      }
+    }
+
+    private void close() {
+      releaseCurrent();
+      if (pending != null) {
+        pending.close();
+        pending = null;
+      }
+      try (BufferAllocator a = allocator;
+          Aggregator agg = aggregator;
+          ArrowInput.Batches in = input) {
+        // Closing in reverse order: input buffers, the aggregator, then the allocator, which
+        // reports any buffer still held as a leak.
+      }
+    }
+  }
+}

@@ -1,0 +1,20 @@
+package dev.trueno.spark.exec;
+
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+
+/**
+ * The one Arrow root allocator of this JVM. Operators never allocate from it directly: each task
+ * takes a child allocator with a limit and closes it when the task ends, so a leak fails that task
+ * with Arrow's report instead of growing silently.
+ */
+final class ArrowMemory {
+  private static final RootAllocator ROOT = new RootAllocator(Long.MAX_VALUE);
+
+  private ArrowMemory() {}
+
+  /** A child allocator for one task of one operator, limited to {@code limitBytes}. */
+  static BufferAllocator forTask(String operator, long taskAttemptId, long limitBytes) {
+    return ROOT.newChildAllocator(operator + "-task-" + taskAttemptId, 0, limitBytes);
+  }
+}

@@ -1,0 +1,62 @@
+package dev.trueno.spark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.trueno.spark.exec.TruenoHashAggregateExec;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.execution.SparkPlan;
+import org.apache.spark.sql.execution.adaptive.AdaptiveSparkPlanHelper;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class AggregateReplacementTest {
+  private static SparkSession spark;
+
+  @BeforeAll
+  static void start() {
+    spark =
+        SparkSession.builder()
+            .master("local[2]")
+            .appName("trueno-plugin-test")
+            .config("spark.sql.extensions", TruenoExtensions.class.getName())
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "4")
+            .getOrCreate();
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
+
+  @Test
+  void groupedSumRunsOnTruenoAndMatchesSpark() {
+    spark.range(0, 1000).selectExpr("id % 7 as k", "id as v").createOrReplaceTempView("t");
+    String sql = "select k, sum(v), count(*), avg(v), min(v), max(v) from t group by k";
+    var df = spark.sql(sql);
+    List<Row> trueno = df.collectAsList();
+    assertThat(truenoNodes(df.queryExecution().executedPlan())).isNotEmpty();
+    spark.conf().set("spark.trueno.enabled", "false");
+    List<Row> vanilla = spark.sql(sql).collectAsList();
+    spark.conf().set("spark.trueno.enabled", "true");
+    assertThat(trueno).containsExactlyInAnyOrderElementsOf(vanilla);
+  }
+
+  static List<SparkPlan> truenoNodes(SparkPlan plan) {
+    List<SparkPlan> out = new ArrayList<>();
+    AdaptiveSparkPlanHelper helper = new AdaptiveSparkPlanHelper() {};
+    helper.foreach(
+        plan,
+        p -> {
+          if (p instanceof TruenoHashAggregateExec) {
+            out.add(p);
+          }
+          return scala.runtime.BoxedUnit.UNIT;
+        });
+    return out;
+  }
+}
