@@ -34,6 +34,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -703,5 +710,70 @@ public abstract class AggregatorContractTest {
             List.of(),
             AggregateMode.COMPLETE);
     assertThat(backend().unsupportedReason(p)).contains("cast from string to int");
+  }
+
+  // ---- property: splitting the input into partial aggregates does not change the result ----
+
+  private static final DataType DEC = DataType.decimal(12, 2);
+  private static final List<Field> RANDOM_INPUT =
+      List.of(
+          field("k", DataType.LONG),
+          field("i", DataType.INT),
+          field("l", DataType.LONG),
+          field("d", DataType.DOUBLE),
+          field("m", DEC));
+
+  /**
+   * PARTIAL over k chunks then FINAL equals COMPLETE over all rows. Doubles are multiples of 1/4 in
+   * a small range and longs stay below 2^45 so that every double partial sum is exact and the order
+   * of addition cannot matter.
+   */
+  @Property(tries = 60)
+  void partialOverChunksThenFinalEqualsComplete(
+      @ForAll("randomRows") List<Object[]> rows, @ForAll @IntRange(min = 1, max = 4) int chunks) {
+    allocator = new RootAllocator(256L << 20);
+    try {
+      List<AggregateCall> calls = new ArrayList<>();
+      for (int c = 1; c < RANDOM_INPUT.size(); c++) {
+        ColumnRef x = col(c, RANDOM_INPUT.get(c).type());
+        for (AggregateFunction f : AggregateFunction.values()) {
+          calls.add(call(f, f == AggregateFunction.COUNT_STAR ? null : x));
+        }
+      }
+      List<List<Object[]>> split = new ArrayList<>();
+      int size = (rows.size() + chunks - 1) / chunks;
+      for (int from = 0; from < rows.size(); from += Math.max(size, 1)) {
+        split.add(rows.subList(from, Math.min(rows.size(), from + Math.max(size, 1))));
+      }
+      List<List<Object>> complete =
+          run(
+              plan(RANDOM_INPUT, List.of(col(0, DataType.LONG)), calls, AggregateMode.COMPLETE),
+              rows);
+      assertThat(partialThenFinal(RANDOM_INPUT, calls, split))
+          .containsExactlyInAnyOrderElementsOf(complete);
+    } finally {
+      allocator.close();
+    }
+  }
+
+  @Provide
+  Arbitrary<List<Object[]>> randomRows() {
+    Arbitrary<Object> key = Arbitraries.longs().between(0, 3).map(v -> (Object) v).injectNull(0.1);
+    Arbitrary<Object> ints = Arbitraries.integers().map(v -> (Object) v).injectNull(0.2);
+    // Within 2^45 so that AVG's double sums stay exact whatever the split (Spark's AVG of longs
+    // adds doubles, which is not associative beyond 2^53).
+    Arbitrary<Object> longs =
+        Arbitraries.longs().between(-(1L << 45), 1L << 45).map(v -> (Object) v).injectNull(0.2);
+    Arbitrary<Object> doubles =
+        Arbitraries.integers().between(-4000, 4000).map(v -> (Object) (v / 4.0)).injectNull(0.2);
+    Arbitrary<Object> decimals =
+        Arbitraries.longs()
+            .between(-9_999_999_999L, 9_999_999_999L)
+            .map(v -> (Object) BigDecimal.valueOf(v, 2))
+            .injectNull(0.2);
+    return Combinators.combine(key, ints, longs, doubles, decimals)
+        .as((k, i, l, d, m) -> new Object[] {k, i, l, d, m})
+        .list()
+        .ofMaxSize(40);
   }
 }
