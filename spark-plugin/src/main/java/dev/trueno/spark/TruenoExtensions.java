@@ -2,6 +2,8 @@ package dev.trueno.spark;
 
 import dev.trueno.spark.config.TruenoConf;
 import dev.trueno.spark.rules.TruenoColumnarRule;
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkContext;
 import org.apache.spark.sql.SparkSessionExtensions;
 import scala.runtime.AbstractFunction1;
 import scala.runtime.BoxedUnit;
@@ -15,17 +17,19 @@ public final class TruenoExtensions extends AbstractFunction1<SparkSessionExtens
   /** Spark instantiates extensions by their no-argument constructor. */
   public TruenoExtensions() {}
 
+  /**
+   * Adds the rules. Spark calls this while it builds the session, after the SparkContext exists, so
+   * a bad {@code spark.trueno.*} value fails here, at session start, naming the key.
+   */
   @Override
   public BoxedUnit apply(SparkSessionExtensions extensions) {
-    extensions.injectColumnar(
-        session -> {
-          // Fail at session start, naming the key, rather than on the first query. (The session
-          // state is being built here, so the SparkConf is what can be read.)
-          var conf = session.sparkContext().getConf();
-          TruenoConf.of(key -> conf.getOption(key).getOrElse(() -> null))
-              .validate(CollectionConvertersBridge.keys(conf.getAll()));
-          return new TruenoColumnarRule();
-        });
+    scala.Option<SparkContext> active = org.apache.spark.SparkContext$.MODULE$.getActive();
+    if (active.isDefined()) {
+      SparkConf conf = active.get().getConf();
+      TruenoConf.of(key -> conf.getOption(key).getOrElse(() -> null))
+          .validate(CollectionConvertersBridge.keys(conf.getAll()));
+    }
+    extensions.injectColumnar(session -> new TruenoColumnarRule());
     return BoxedUnit.UNIT;
   }
 }

@@ -16,8 +16,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
 /**
  * Maps Trueno types to the Arrow types Spark's {@code ArrowColumnVector} reads, and back.
  *
- * <p>Timestamps are microseconds with a time-zone label, as Spark writes {@code TimestampType}
- * into Arrow; the label does not change the stored instant.
+ * <p>Timestamps are microseconds with a time-zone label, as Spark writes {@code TimestampType} into
+ * Arrow; the label does not change the stored instant.
  */
 public final class ArrowSchemas {
   /** The time-zone label of timestamp vectors (values are UTC instants). */

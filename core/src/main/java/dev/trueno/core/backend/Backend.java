@@ -13,8 +13,8 @@ public interface Backend {
   String name();
 
   /**
-   * Why this backend cannot run here, or null when it can. A backend that cannot run is never
-   * asked to create operators.
+   * Why this backend cannot run here, or null when it can. A backend that cannot run is never asked
+   * to create operators.
    */
   default String unavailableReason() {
     return null;

@@ -4,8 +4,8 @@ import dev.trueno.core.types.DataType;
 import java.util.List;
 
 /**
- * A binary arithmetic operation. Both operands already have the type Spark coerced them to
- * (for decimals, each keeps its own precision and scale; the result type is Spark's).
+ * A binary arithmetic operation. Both operands already have the type Spark coerced them to (for
+ * decimals, each keeps its own precision and scale; the result type is Spark's).
  *
  * @param op the operation
  * @param left the left operand

@@ -5,8 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code CASE WHEN c1 THEN v1 ... ELSE e END} (and {@code IF}): the first branch whose condition
- * is true (not NULL, not false) gives the value; otherwise the else value, or NULL without one.
+ * {@code CASE WHEN c1 THEN v1 ... ELSE e END} (and {@code IF}): the first branch whose condition is
+ * true (not NULL, not false) gives the value; otherwise the else value, or NULL without one.
  *
  * @param branches the condition/value pairs, in order
  * @param elseValue the value when no condition is true; null means NULL

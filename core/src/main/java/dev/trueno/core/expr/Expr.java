@@ -8,9 +8,9 @@ import java.util.List;
  *
  * <p>The IR is typed by the engine that built it: every node carries the result type Spark's
  * analyzer gave it (decimal precision and scale included), so backends never re-derive types.
- * Semantics are Spark's: SQL three-valued logic, nulls propagating through arithmetic, and, when
- * a node's {@code ansi} flag is set, errors instead of NULL on overflow, division by zero and
- * invalid casts.
+ * Semantics are Spark's: SQL three-valued logic, nulls propagating through arithmetic, and, when a
+ * node's {@code ansi} flag is set, errors instead of NULL on overflow, division by zero and invalid
+ * casts.
  */
 public sealed interface Expr extends java.io.Serializable
     permits ColumnRef,

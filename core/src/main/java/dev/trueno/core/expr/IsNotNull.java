@@ -4,7 +4,7 @@ import dev.trueno.core.types.DataType;
 import java.util.List;
 
 /**
- * IsNotNull of a valueIs (NULL stays NULL)Null.
+ * {@code IS NOT NULL}: false for NULL, never NULL itself.
  *
  * @param child the operand
  */

@@ -4,7 +4,7 @@ import dev.trueno.core.types.DataType;
 import java.util.List;
 
 /**
- * IsNull of a valueIsNull.
+ * {@code IS NULL}: true for NULL, never NULL itself.
  *
  * @param child the operand
  */

@@ -12,13 +12,12 @@ import java.util.List;
  * One aggregate function of an {@link AggregatePlan}.
  *
  * @param function the function
- * @param argument the argument over input rows (update modes); null for COUNT(*) and in merge
- *     modes
- * @param argumentType the type of the function's argument as Spark typed it (for COUNT(*) any
- *     type, conventionally LONG); this determines the buffer layout
+ * @param argument the argument over input rows (update modes); null for COUNT(*) and in merge modes
+ * @param argumentType the type of the function's argument as Spark typed it (for COUNT(*) any type,
+ *     conventionally LONG); this determines the buffer layout
  * @param resultType the final result type as Spark typed it
- * @param bufferOrdinals in merge modes, the input columns that hold this function's buffer, in
- *     the order of {@link #bufferFields()}; empty in update modes
+ * @param bufferOrdinals in merge modes, the input columns that hold this function's buffer, in the
+ *     order of {@link #bufferFields()}; empty in update modes
  * @param filter an optional {@code FILTER (WHERE ...)} condition over input rows (update modes
  *     only); null when absent
  * @param ansi whether overflow raises Spark's error (ANSI mode) instead of wrapping or giving NULL
@@ -39,12 +38,12 @@ public record AggregateCall(
   }
 
   /**
-   * The aggregation buffer of this function, in Spark's layout, so that a Trueno partial can
-   * feed a Spark final and the reverse.
+   * The aggregation buffer of this function, in Spark's layout, so that a Trueno partial can feed a
+   * Spark final and the reverse.
    *
    * <ul>
-   *   <li>SUM of integers: {@code sum: long}; of floats: {@code sum: double}; of
-   *       decimal(p,s): {@code sum: decimal(p+10,s), isEmpty: boolean}
+   *   <li>SUM of integers: {@code sum: long}; of floats: {@code sum: double}; of decimal(p,s):
+   *       {@code sum: decimal(p+10,s), isEmpty: boolean}
    *   <li>COUNT and COUNT(*): {@code count: long}, never null
    *   <li>MIN and MAX: {@code min|max: <argument type>}
    *   <li>AVG: {@code sum: double, count: long}; of decimal(p,s): {@code sum: decimal(p+10,s),
@@ -56,7 +55,8 @@ public record AggregateCall(
       case SUM -> {
         DataType sumType = sumType(argumentType);
         yield sumType.isDecimal()
-            ? List.of(new Field("sum", sumType, true), new Field("isEmpty", DataType.BOOLEAN, false))
+            ? List.of(
+                new Field("sum", sumType, true), new Field("isEmpty", DataType.BOOLEAN, false))
             : List.of(new Field("sum", sumType, true));
       }
       case COUNT, COUNT_STAR -> List.of(new Field("count", DataType.LONG, false));

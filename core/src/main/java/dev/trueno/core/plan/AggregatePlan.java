@@ -9,11 +9,10 @@ import java.util.List;
  * A hash aggregation: group the input by the grouping keys and compute the aggregate calls per
  * group, in one of Spark's phases.
  *
- * <p>The output schema is the grouping keys followed, per call, by its buffer fields (buffer
- * modes) or its result (result modes). When {@link #resultProjection()} is not empty, result
- * modes evaluate it over that schema and output its values instead (Spark's {@code
- * resultExpressions}). Without grouping keys the output has exactly one row, also for empty
- * input, as in Spark.
+ * <p>The output schema is the grouping keys followed, per call, by its buffer fields (buffer modes)
+ * or its result (result modes). When {@link #resultProjection()} is not empty, result modes
+ * evaluate it over that schema and output its values instead (Spark's {@code resultExpressions}).
+ * Without grouping keys the output has exactly one row, also for empty input, as in Spark.
  *
  * @param input the input batch's columns
  * @param groupingKeys the grouping expressions over the input

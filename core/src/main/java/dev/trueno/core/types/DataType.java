@@ -8,16 +8,15 @@ import dev.trueno.core.error.TruenoException;
  *
  * <p>Values are carried, in the scalar evaluator, in one physical form per kind: {@link Boolean}
  * for BOOLEAN; {@link Long} for BYTE, SHORT, INT, LONG, DATE (days since the epoch) and TIMESTAMP
- * (microseconds since the epoch, UTC); {@link Double} for FLOAT and DOUBLE (a FLOAT value is
- * always a value that a float can hold exactly); {@link java.math.BigDecimal} with this type's
- * scale for DECIMAL; {@link Utf8} for STRING. {@code null} is SQL NULL.
+ * (microseconds since the epoch, UTC); {@link Double} for FLOAT and DOUBLE (a FLOAT value is always
+ * a value that a float can hold exactly); {@link java.math.BigDecimal} with this type's scale for
+ * DECIMAL; {@link Utf8} for STRING. {@code null} is SQL NULL.
  *
  * @param kind the kind of value
  * @param precision decimal precision (1 to 38), 0 for other kinds
  * @param scale decimal scale (0 to precision), 0 for other kinds
  */
-public record DataType(TypeKind kind, int precision, int scale)
-    implements java.io.Serializable {
+public record DataType(TypeKind kind, int precision, int scale) implements java.io.Serializable {
 
   /** The largest decimal precision Trueno (and Spark) supports. */
   public static final int MAX_DECIMAL_PRECISION = 38;
@@ -53,8 +52,8 @@ public record DataType(TypeKind kind, int precision, int scale)
   }
 
   /**
-   * Spark's {@code DecimalType.bounded}: the precision and scale capped at 38, as Spark types
-   * the results of SUM and AVG.
+   * Spark's {@code DecimalType.bounded}: the precision and scale capped at 38, as Spark types the
+   * results of SUM and AVG.
    */
   public static DataType boundedDecimal(int precision, int scale) {
     return decimal(

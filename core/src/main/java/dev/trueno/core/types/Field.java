@@ -7,5 +7,4 @@ package dev.trueno.core.types;
  * @param type the value type
  * @param nullable whether the column may hold nulls
  */
-public record Field(String name, DataType type, boolean nullable)
-    implements java.io.Serializable {}
+public record Field(String name, DataType type, boolean nullable) implements java.io.Serializable {}

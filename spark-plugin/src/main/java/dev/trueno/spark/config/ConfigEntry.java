@@ -78,6 +78,26 @@ public final class ConfigEntry<T> {
         "one of " + String.join(", ", names) + " (case-insensitive)");
   }
 
+  static <E extends Enum<E>> ConfigEntry<java.util.Set<E>> enumSet(
+      String key, Class<E> type, java.util.Set<E> defaultValue, String doc) {
+    List<String> names = java.util.Arrays.stream(type.getEnumConstants()).map(Enum::name).toList();
+    return new ConfigEntry<>(
+        key,
+        "comma-separated subset of " + String.join(", ", names),
+        defaultValue,
+        doc,
+        raw -> {
+          java.util.EnumSet<E> out = java.util.EnumSet.noneOf(type);
+          for (String part : raw.split(",")) {
+            if (!part.isBlank()) {
+              out.add(Enum.valueOf(type, part.trim().toUpperCase(Locale.ROOT)));
+            }
+          }
+          return java.util.Collections.unmodifiableSet(out);
+        },
+        "a comma-separated subset of " + String.join(", ", names) + " (case-insensitive)");
+  }
+
   /** The full key, {@code spark.trueno....}. */
   public String key() {
     return key;
@@ -105,6 +125,9 @@ public final class ConfigEntry<T> {
 
   /** The default value as it would be written in a config file. */
   public String defaultString() {
+    if (defaultValue instanceof java.util.Collection<?> c) {
+      return String.join(",", c.stream().map(String::valueOf).toList());
+    }
     return defaultValue instanceof Enum<?> e ? e.name() : String.valueOf(defaultValue);
   }
 

@@ -1,7 +1,7 @@
 package dev.trueno.spark.config;
 
+import dev.trueno.core.plan.AggregateMode;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -46,6 +46,16 @@ public final class TruenoConf {
           "Replaces Spark's `HashAggregateExec` with `TruenoHashAggregateExec` when every "
               + "function, type and expression of the aggregate is supported.");
 
+  public static final ConfigEntry<java.util.Set<AggregateMode>> AGGREGATE_MODES =
+      ConfigEntry.enumSet(
+          "spark.trueno.aggregate.modes",
+          AggregateMode.class,
+          java.util.EnumSet.allOf(AggregateMode.class),
+          "The phases of Spark's aggregation that Trueno may replace (Spark splits most "
+              + "aggregations into a PARTIAL phase before the shuffle and a FINAL phase after it). "
+              + "Trueno reads and writes Spark's aggregation-buffer layout, so each phase can run "
+              + "on either engine.");
+
   public static final ConfigEntry<ExplainMode> EXPLAIN =
       ConfigEntry.enumOf(
           "spark.trueno.explain",
@@ -82,7 +92,14 @@ public final class TruenoConf {
 
   /** Every key, in the order the docs list them. */
   public static final List<ConfigEntry<?>> ENTRIES =
-      List.of(ENABLED, AGGREGATE_ENABLED, EXPLAIN, BACKEND, BATCH_ROWS, TASK_MEMORY_BYTES);
+      List.of(
+          ENABLED,
+          AGGREGATE_ENABLED,
+          AGGREGATE_MODES,
+          EXPLAIN,
+          BACKEND,
+          BATCH_ROWS,
+          TASK_MEMORY_BYTES);
 
   private final Function<String, String> lookup;
 
@@ -133,7 +150,8 @@ public final class TruenoConf {
     StringBuilder sb = new StringBuilder();
     sb.append("# Configuration\n\n")
         .append("<!-- Generated from dev.trueno.spark.config.TruenoConf; do not edit by hand.\n")
-        .append("     Regenerate with: bin/trueno config-docs > docs/configuration.md -->\n\n")
+        .append(
+            "     Regenerate: mvn -pl spark-plugin test -Dtest=TruenoConfTest -Dtrueno.updateDocs=true -->\n\n")
         .append("Every Trueno setting is a Spark configuration key. Set it with `--conf` on\n")
         .append("`spark-submit`, in a cluster's Spark config, or (for the keys read per query)\n")
         .append("with SQL `SET key=value`. A bad value fails at session start with an error that\n")
@@ -152,10 +170,5 @@ public final class TruenoConf {
           .append(" |\n");
     }
     return sb.toString();
-  }
-
-  /** Lower-case name of an enum value, for messages. */
-  static String lower(Enum<?> e) {
-    return e.name().toLowerCase(Locale.ROOT);
   }
 }

@@ -19,6 +19,16 @@ final class SparkErrors {
             QueryExecutionErrors.arithmeticOverflowError(
                 rawMessage(t), "try_add", QueryExecutionErrors.arithmeticOverflowError$default$3());
         case DIVIDE_BY_ZERO -> QueryExecutionErrors.divideByZeroError(null);
+        case NUMERIC_VALUE_OUT_OF_RANGE ->
+            // Spark's message names the value; the backend's message describes it.
+            new org.apache.spark.SparkArithmeticException(
+                "NUMERIC_VALUE_OUT_OF_RANGE.WITH_SUGGESTION",
+                params(
+                    "value", rawMessage(t),
+                    "precision", "-",
+                    "scale", "-",
+                    "config", "\"spark.sql.ansi.enabled\""),
+                new org.apache.spark.QueryContext[0]);
         default -> t;
       };
     }
@@ -32,6 +42,14 @@ final class SparkErrors {
           oom);
     }
     return e;
+  }
+
+  private static scala.collection.immutable.Map<String, String> params(String... kv) {
+    java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < kv.length; i += 2) {
+      m.put(kv[i], kv[i + 1]);
+    }
+    return scala.collection.immutable.Map.from(scala.jdk.javaapi.CollectionConverters.asScala(m));
   }
 
   /** The message without the code prefix Trueno adds. */

@@ -11,6 +11,7 @@ import org.apache.spark.sql.catalyst.rules.Rule;
 import org.apache.spark.sql.catalyst.trees.TreeNodeTag;
 import org.apache.spark.sql.execution.SparkPlan;
 import org.apache.spark.sql.execution.adaptive.QueryStageExec;
+import org.apache.spark.sql.execution.aggregate.BaseAggregateExec;
 import org.apache.spark.sql.execution.aggregate.HashAggregateExec;
 import org.apache.spark.sql.internal.SQLConf;
 import org.slf4j.Logger;
@@ -68,7 +69,25 @@ public final class TruenoOverrides extends Rule<SparkPlan> {
     if (current instanceof HashAggregateExec agg) {
       return replaceAggregate(agg, conf, decisions);
     }
+    if (current instanceof BaseAggregateExec other) {
+      explainOtherAggregate(other, current, decisions);
+    }
     return current;
+  }
+
+  /**
+   * Spark plans object-hash and sort aggregates for functions or buffer types its hash aggregate
+   * cannot hold; Trueno replaces only hash aggregates (a sort aggregate's output order may be
+   * relied on above it), so these stay, with the most specific reason available.
+   */
+  private static void explainOtherAggregate(
+      BaseAggregateExec agg, SparkPlan node, List<String> decisions) {
+    String reason = AggregateTranslator.translate(agg).reason();
+    if (reason == null) {
+      reason = "Trueno replaces hash aggregates only";
+    }
+    node.setTagValue(FALLBACK_REASON, reason);
+    decisions.add(node.nodeName() + " stays on Spark: " + reason);
   }
 
   private SparkPlan replaceAggregate(
@@ -79,6 +98,15 @@ public final class TruenoOverrides extends Rule<SparkPlan> {
     } else {
       AggregateTranslator.Result r = AggregateTranslator.translate(agg);
       reason = r.reason();
+      if (reason == null && !conf.get(TruenoConf.AGGREGATE_MODES).contains(r.plan().mode())) {
+        reason =
+            "mode "
+                + r.plan().mode()
+                + " is not in "
+                + TruenoConf.AGGREGATE_MODES.key()
+                + "="
+                + conf.get(TruenoConf.AGGREGATE_MODES);
+      }
       if (reason == null) {
         Backends.Choice choice = Backends.choose(conf.get(TruenoConf.BACKEND));
         Backend backend = Backends.create(choice);

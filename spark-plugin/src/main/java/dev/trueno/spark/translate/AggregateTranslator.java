@@ -28,12 +28,13 @@ import org.apache.spark.sql.catalyst.expressions.aggregate.Min;
 import org.apache.spark.sql.catalyst.expressions.aggregate.Partial$;
 import org.apache.spark.sql.catalyst.expressions.aggregate.PartialMerge$;
 import org.apache.spark.sql.catalyst.expressions.aggregate.Sum;
-import org.apache.spark.sql.execution.aggregate.HashAggregateExec;
+import org.apache.spark.sql.execution.SparkPlan;
+import org.apache.spark.sql.execution.aggregate.BaseAggregateExec;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
- * Translates Spark's {@link HashAggregateExec} into an {@link AggregatePlan}, or gives the reason
- * it must stay on Spark.
+ * Translates Spark's aggregate nodes into an {@link AggregatePlan}, or gives the reason it must
+ * stay on Spark.
  */
 public final class AggregateTranslator {
   private AggregateTranslator() {}
@@ -46,8 +47,11 @@ public final class AggregateTranslator {
    */
   public record Result(AggregatePlan plan, String reason) {}
 
-  /** Translates an aggregate; never throws for unsupported input. */
-  public static Result translate(HashAggregateExec agg) {
+  /**
+   * Translates an aggregate (Spark's hash, object-hash or sort aggregate); never throws for
+   * unsupported input.
+   */
+  public static Result translate(BaseAggregateExec agg) {
     try {
       return new Result(build(agg), null);
     } catch (Unsupported u) {
@@ -55,18 +59,19 @@ public final class AggregateTranslator {
     }
   }
 
-  private static AggregatePlan build(HashAggregateExec agg) {
+  private static AggregatePlan build(BaseAggregateExec agg) {
+    SparkPlan child = ((SparkPlan) agg).children().head();
     if (agg.isStreaming()) {
       throw new Unsupported("streaming aggregation is not supported");
     }
-    List<Attribute> childOutput = CollectionConverters.asJava(agg.child().output());
+    List<Attribute> childOutput = CollectionConverters.asJava(child.output());
     List<Field> input = new ArrayList<>();
     for (Attribute a : childOutput) {
       input.add(
           new Field(a.name(), SparkTypes.toTrueno(a.dataType(), "input column " + a.name()), true));
     }
     List<AggregateExpression> aggs = CollectionConverters.asJava(agg.aggregateExpressions());
-    AggregateMode mode = mode(agg, aggs);
+    AggregateMode mode = mode(aggs);
     ExpressionTranslator overInput = new ExpressionTranslator(childOutput);
 
     List<NamedExpression> grouping = CollectionConverters.asJava(agg.groupingExpressions());
@@ -105,7 +110,7 @@ public final class AggregateTranslator {
     return plan;
   }
 
-  private static AggregateMode mode(HashAggregateExec agg, List<AggregateExpression> aggs) {
+  private static AggregateMode mode(List<AggregateExpression> aggs) {
     Set<Object> modes = new HashSet<>();
     for (AggregateExpression ae : aggs) {
       modes.add(ae.mode());

@@ -1,0 +1,37 @@
+package dev.trueno.spark;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.Logger;
+import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.config.Property;
+
+/** Collects what one logger writes while a test runs. */
+final class LogCapture extends AbstractAppender implements AutoCloseable {
+  private final Logger logger;
+  private final List<String> messages = new CopyOnWriteArrayList<>();
+
+  LogCapture(Class<?> source) {
+    super("capture-" + source.getSimpleName(), null, null, true, Property.EMPTY_ARRAY);
+    this.logger = (Logger) LogManager.getLogger(source);
+    start();
+    logger.addAppender(this);
+  }
+
+  @Override
+  public void append(LogEvent event) {
+    messages.add(event.getLevel() + " " + event.getMessage().getFormattedMessage());
+  }
+
+  List<String> messages() {
+    return List.copyOf(messages);
+  }
+
+  @Override
+  public void close() {
+    logger.removeAppender(this);
+    stop();
+  }
+}
