@@ -177,7 +177,7 @@ public final class TpchRunner {
             millis(v.nanos()),
             millis(t.nanos()));
       }
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // Scala code throws SparkException undeclared, so catch all
       out.printf(Locale.ROOT, "%s FAILED: %s%n", label, e);
       return QueryReport.failed(
           query, String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
