@@ -26,7 +26,9 @@ public sealed interface Expr extends java.io.Serializable
         Cast,
         CaseWhen,
         In,
-        Coalesce {
+        Coalesce,
+        UnscaledValue,
+        MakeDecimal {
 
   /** The type of the value this expression produces. */
   DataType type();

@@ -14,9 +14,11 @@ import dev.trueno.core.expr.In;
 import dev.trueno.core.expr.IsNotNull;
 import dev.trueno.core.expr.IsNull;
 import dev.trueno.core.expr.Literal;
+import dev.trueno.core.expr.MakeDecimal;
 import dev.trueno.core.expr.Negate;
 import dev.trueno.core.expr.Not;
 import dev.trueno.core.expr.Or;
+import dev.trueno.core.expr.UnscaledValue;
 import java.math.BigDecimal;
 
 /**
@@ -72,6 +74,14 @@ final class ExprEvaluator {
     }
     if (expr instanceof Coalesce c) {
       return coalesce(c, row);
+    }
+    if (expr instanceof UnscaledValue u) {
+      Object v = eval(u.child(), row);
+      return v == null ? null : ((BigDecimal) v).unscaledValue().longValueExact();
+    }
+    if (expr instanceof MakeDecimal m) {
+      Object v = eval(m.child(), row);
+      return v == null ? null : SparkDecimals.makeDecimal((Long) v, m.type(), m.nullOnOverflow());
     }
     throw new IllegalStateException("Unknown expression " + expr);
   }

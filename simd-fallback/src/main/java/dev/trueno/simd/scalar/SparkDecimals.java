@@ -38,6 +38,21 @@ final class SparkDecimals {
     return fitted;
   }
 
+  /**
+   * Spark's {@code MakeDecimal}: the decimal with this unscaled value, or, when it has more digits
+   * than the precision, NULL ({@code nullOnOverflow}) or an error.
+   */
+  static BigDecimal makeDecimal(long unscaled, DataType type, boolean nullOnOverflow) {
+    BigDecimal value = BigDecimal.valueOf(unscaled, type.scale());
+    if (value.precision() > type.precision() && unscaled != 0) {
+      if (nullOnOverflow) {
+        return null;
+      }
+      throw outOfRange(value, type);
+    }
+    return value;
+  }
+
   /** Spark's NUMERIC_VALUE_OUT_OF_RANGE error for a value that {@code type} cannot hold. */
   static TruenoException outOfRange(BigDecimal value, DataType type) {
     return new TruenoException(

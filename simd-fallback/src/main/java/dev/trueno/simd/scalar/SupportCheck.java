@@ -8,7 +8,9 @@ import dev.trueno.core.expr.Comparison;
 import dev.trueno.core.expr.Expr;
 import dev.trueno.core.expr.In;
 import dev.trueno.core.expr.Literal;
+import dev.trueno.core.expr.MakeDecimal;
 import dev.trueno.core.expr.Negate;
+import dev.trueno.core.expr.UnscaledValue;
 import dev.trueno.core.plan.AggregateCall;
 import dev.trueno.core.plan.AggregateFunction;
 import dev.trueno.core.plan.AggregatePlan;
@@ -156,6 +158,16 @@ final class SupportCheck {
             + " with "
             + c.right().type()
             + " is not supported";
+      }
+    } else if (e instanceof UnscaledValue u) {
+      if (!u.child().type().isDecimal() || u.child().type().precision() > 18) {
+        return "UnscaledValue of " + u.child().type() + " is not supported";
+      }
+    } else if (e instanceof MakeDecimal m) {
+      if (m.child().type().kind() != dev.trueno.core.types.TypeKind.LONG
+          || !m.type().isDecimal()
+          || m.type().precision() > 18) {
+        return "MakeDecimal of " + m.child().type() + " to " + m.type() + " is not supported";
       }
     } else if (e instanceof In in) {
       for (Literal l : in.list()) {

@@ -162,6 +162,12 @@ final class ExpressionTranslator {
       }
       return new Coalesce(args, type);
     }
+    if (e instanceof org.apache.spark.sql.catalyst.expressions.UnscaledValue u) {
+      return new dev.trueno.core.expr.UnscaledValue(translate(u.child()));
+    }
+    if (e instanceof org.apache.spark.sql.catalyst.expressions.MakeDecimal m) {
+      return new dev.trueno.core.expr.MakeDecimal(translate(m.child()), type, m.nullOnOverflow());
+    }
     throw new Unsupported("expression " + e.prettyName() + " (" + e.sql() + ") is not supported");
   }
 
