@@ -65,6 +65,32 @@ class AggregateReplacementTest {
     assertThat(trueno).containsExactlyInAnyOrderElementsOf(vanilla);
   }
 
+  @Test
+  void arrowBatchesFromATruenoChildAreUsedWithoutConversion() {
+    spark.range(0, 2000).selectExpr("id % 10 as k", "id % 37 as v").createOrReplaceTempView("n");
+    // The inner FINAL aggregate feeds the outer PARTIAL aggregate directly (no exchange).
+    String sql = "select k, count(*), sum(v) from (select k, v from n group by k, v) group by k";
+    var df = spark.sql(sql);
+    List<Row> trueno = df.collectAsList();
+    List<SparkPlan> nodes = truenoNodes(df.queryExecution().executedPlan());
+    assertThat(nodes).hasSize(4);
+    TruenoHashAggregateExec outerPartial =
+        nodes.stream()
+            .map(TruenoHashAggregateExec.class::cast)
+            .filter(
+                n ->
+                    n.plan().mode() == dev.trueno.core.plan.AggregateMode.PARTIAL
+                        && n.child() instanceof TruenoHashAggregateExec)
+            .findFirst()
+            .orElseThrow();
+    assertThat(outerPartial.metrics().apply("numInputRows").value()).isEqualTo(10 * 37);
+    assertThat(outerPartial.metrics().apply("numConvertedRows").value()).isZero();
+    spark.conf().set("spark.trueno.enabled", "false");
+    List<Row> vanilla = spark.sql(sql).collectAsList();
+    spark.conf().set("spark.trueno.enabled", "true");
+    assertThat(trueno).containsExactlyInAnyOrderElementsOf(vanilla);
+  }
+
   static List<SparkPlan> truenoNodes(SparkPlan plan) {
     List<SparkPlan> out = new ArrayList<>();
     AdaptiveSparkPlanHelper helper = new AdaptiveSparkPlanHelper() {};

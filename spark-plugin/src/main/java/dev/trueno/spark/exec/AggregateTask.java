@@ -38,6 +38,7 @@ final class AggregateTask implements Serializable {
   record Metrics(
       SQLMetric inputRows,
       SQLMetric inputBatches,
+      SQLMetric convertedRows,
       SQLMetric outputRows,
       SQLMetric outputBatches,
       SQLMetric backendTime)
@@ -137,6 +138,9 @@ final class AggregateTask implements Serializable {
         VectorSchemaRoot batch = input.next();
         metrics.inputRows().add(batch.getRowCount());
         metrics.inputBatches().add(1);
+        if (input.lastBatchConverted()) {
+          metrics.convertedRows().add(batch.getRowCount());
+        }
         timed(
             () -> {
               aggregator.consume(batch);

@@ -48,6 +48,7 @@ final class ArrowInput {
         if (!rows.hasNext()) {
           throw new NoSuchElementException();
         }
+        converted = true;
         writer.reset();
         int n = 0;
         while (n < maxRows && rows.hasNext()) {
@@ -78,6 +79,7 @@ final class ArrowInput {
       public VectorSchemaRoot next() {
         ColumnarBatch batch = batches.next();
         VectorSchemaRoot wrapped = wrapArrow(batch);
+        converted = wrapped == null;
         if (wrapped != null) {
           return wrapped;
         }
@@ -111,8 +113,16 @@ final class ArrowInput {
   abstract static class Batches implements Iterator<VectorSchemaRoot>, AutoCloseable {
     private final VectorSchemaRoot owned;
 
+    /** Whether the batch last returned was written into Arrow (rather than used in place). */
+    protected boolean converted;
+
     Batches(VectorSchemaRoot owned) {
       this.owned = owned;
+    }
+
+    /** True when the batch last returned by {@link #next()} was converted, not used in place. */
+    boolean lastBatchConverted() {
+      return converted;
     }
 
     @Override

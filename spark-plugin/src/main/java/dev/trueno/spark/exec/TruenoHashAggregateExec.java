@@ -129,6 +129,7 @@ public final class TruenoHashAggregateExec extends TruenoUnaryExec {
       var sc = sparkContext();
       m.put("numInputRows", SQLMetrics.createMetric(sc, "input rows"));
       m.put("numInputBatches", SQLMetrics.createMetric(sc, "input batches"));
+      m.put("numConvertedRows", SQLMetrics.createMetric(sc, "input rows converted to Arrow"));
       m.put("numOutputRows", SQLMetrics.createMetric(sc, "number of output rows"));
       m.put("numOutputBatches", SQLMetrics.createMetric(sc, "output batches"));
       m.put(
@@ -165,6 +166,7 @@ public final class TruenoHashAggregateExec extends TruenoUnaryExec {
             new AggregateTask.Metrics(
                 metricMap.get("numInputRows"),
                 metricMap.get("numInputBatches"),
+                metricMap.get("numConvertedRows"),
                 metricMap.get("numOutputRows"),
                 metricMap.get("numOutputBatches"),
                 metricMap.get("backendTime")));

@@ -1,0 +1,40 @@
+package dev.trueno.it;
+
+import dev.trueno.benchmarks.tpch.TpchDataGenerator;
+import dev.trueno.benchmarks.tpch.TpchQueries;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The 22 TPC-H queries at scale factor 0.01: Trueno gives the same rows as vanilla Spark, and
+ * every query's plan has accelerated aggregates (each query aggregates).
+ */
+class TpchDifferentialTest {
+  private static final double SCALE = 0.01;
+  private static DifferentialHarness harness;
+
+  @BeforeAll
+  static void generateAndRegister() throws IOException {
+    // Generated once per build directory; the generator reuses a complete dataset.
+    Path data = Path.of("target", "tpch", "sf" + TpchDataGenerator.formatScaleFactor(SCALE));
+    new TpchDataGenerator(SCALE, new PrintStream(System.out, true)).ensureGenerated(data);
+    TpchQueries.registerTables(SharedSpark.get(), data);
+    harness = new DifferentialHarness(SharedSpark.get(), 0L);
+  }
+
+  static Stream<Integer> queries() {
+    return IntStream.rangeClosed(1, TpchQueries.QUERY_COUNT).boxed();
+  }
+
+  @ParameterizedTest(name = "TPC-H Q{0}")
+  @MethodSource("queries")
+  void queryMatchesVanillaSparkWithTruenoAggregates(int query) {
+    harness.sql("TPC-H Q" + query, TpchQueries.sql(query)).accelerated().run();
+  }
+}
