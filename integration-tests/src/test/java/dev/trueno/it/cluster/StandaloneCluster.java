@@ -8,6 +8,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -34,6 +35,8 @@ final class StandaloneCluster implements AutoCloseable {
   private static final Duration STARTUP = Duration.ofSeconds(60);
   private static final Duration SHUTDOWN = Duration.ofSeconds(20);
   private static final String HOST = "127.0.0.1";
+  private static final String PID_FILE = "daemons.pid";
+  private static final String OWNER_FILE = "owner.pid";
 
   private final Path runDir;
   private final Path sparkHome;
@@ -53,13 +56,19 @@ final class StandaloneCluster implements AutoCloseable {
    * Assembles SPARK_HOME and starts a master and {@code workers} workers of one core and 1 GiB
    * each; returns once every worker has registered with the master.
    *
-   * @param runDir emptied, then holds SPARK_HOME, logs and the workers' work directories
+   * @param runRoot holds one directory per run ({@code run-<pid of this JVM>}: SPARK_HOME, logs,
+   *     the workers' work directories); those of earlier runs whose JVM is gone are removed
    * @param classpath the entries to build SPARK_HOME's jars from (Trueno's own are skipped)
    * @param jvmFlags the flags Spark 4 needs on Java 17 (--add-opens and friends)
    */
-  static StandaloneCluster start(Path runDir, List<Path> classpath, String jvmFlags, int workers)
+  static StandaloneCluster start(Path runRoot, List<Path> classpath, String jvmFlags, int workers)
       throws IOException, InterruptedException {
+    removeDeadRuns(runRoot);
+    // One directory per test JVM: builds sharing a checkout may run this test at the same time.
+    Path runDir = runRoot.resolve("run-" + ProcessHandle.current().pid());
     deleteRecursively(runDir);
+    Files.createDirectories(runDir);
+    Files.writeString(runDir.resolve(OWNER_FILE), ProcessHandle.current().pid() + "\n");
     StandaloneCluster cluster = new StandaloneCluster(runDir, jvmFlags);
     Runtime.getRuntime().addShutdownHook(cluster.killOnExit);
     try {
@@ -250,7 +259,60 @@ final class StandaloneCluster implements AutoCloseable {
     env.put("JAVA_HOME", System.getProperty("java.home"));
     Daemon daemon = new Daemon(name, builder.start().toHandle(), log);
     daemons.add(daemon);
+    Files.writeString(
+        runDir.resolve(PID_FILE),
+        daemon.process.pid() + "\n",
+        StandardOpenOption.CREATE,
+        StandardOpenOption.APPEND);
     return daemon;
+  }
+
+  /**
+   * Removes the directories of earlier runs whose test JVM is gone, first killing the daemons (and
+   * the executors they started) such a run left behind when its JVM was killed before any shutdown
+   * hook could run. Only processes recorded in that run's pid file whose command line still names
+   * that run's SPARK_HOME are touched, so a recycled pid is left alone.
+   */
+  private static void removeDeadRuns(Path runRoot) throws IOException {
+    if (!Files.isDirectory(runRoot)) {
+      return;
+    }
+    List<Path> runs;
+    try (Stream<Path> dirs = Files.list(runRoot)) {
+      runs = dirs.filter(d -> d.getFileName().toString().startsWith("run-")).toList();
+    }
+    for (Path run : runs) {
+      if (ownerAlive(run)) {
+        continue;
+      }
+      Path pidFile = run.resolve(PID_FILE);
+      if (Files.isRegularFile(pidFile)) {
+        String home = run.resolve("spark-home").toString();
+        for (String line : Files.readAllLines(pidFile, StandardCharsets.UTF_8)) {
+          if (line.isBlank()) {
+            continue;
+          }
+          ProcessHandle.of(Long.parseLong(line.trim()))
+              .filter(p -> p.info().commandLine().map(c -> c.contains(home)).orElse(false))
+              .ifPresent(
+                  p -> {
+                    p.descendants().forEach(ProcessHandle::destroyForcibly);
+                    p.destroyForcibly();
+                  });
+        }
+      }
+      deleteRecursively(run);
+    }
+  }
+
+  private static boolean ownerAlive(Path run) {
+    try {
+      long owner = Long.parseLong(Files.readString(run.resolve(OWNER_FILE)).trim());
+      return owner != ProcessHandle.current().pid()
+          && ProcessHandle.of(owner).map(ProcessHandle::isAlive).orElse(false);
+    } catch (IOException | NumberFormatException unreadable) {
+      return false;
+    }
   }
 
   private static int freePort() throws IOException {

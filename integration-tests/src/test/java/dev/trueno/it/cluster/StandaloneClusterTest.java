@@ -62,9 +62,10 @@ class StandaloneClusterTest {
     assertThat(SparkContext$.MODULE$.getActive().isDefined())
         .as("another SparkContext is active in this JVM; cluster tests need a JVM of their own")
         .isFalse();
-    Path runDir =
+    Path runRoot =
         Path.of(System.getProperty("trueno.clusterRunDir", "target/cluster-run")).toAbsolutePath();
-    cluster = StandaloneCluster.start(runDir, testClasspath(), sparkJvmFlags(), WORKERS);
+    cluster = StandaloneCluster.start(runRoot, testClasspath(), sparkJvmFlags(), WORKERS);
+    Path runDir = cluster.runDir();
     Path probeJar = probeJar(runDir.resolve("probe"));
     spark =
         SparkSession.builder()
