@@ -253,6 +253,43 @@ class AggregationCorpusTest {
             + " from {t} group by k_str",
         c -> c.conf(ANSI, "false").fullyAccelerated());
 
+    add(
+        "decimalAvgOverflowFailsWithAnsi",
+        "select k, avg(v) from values (1, 99999999999999999999999999.999999999999BD),"
+            + " (1, 99999999999999999999999999.999999999999BD) as o(k, v) group by k",
+        c -> c.conf(ANSI, "true").error("ARITHMETIC_OVERFLOW").accelerated());
+    add(
+        "castOverflowInGroupingKeyFailsWithAnsi",
+        "select cast(v_double * 1e6 as int) k, count(*) from tp group by 1",
+        c -> c.conf(ANSI, "true").error("CAST_OVERFLOW").accelerated());
+    add(
+        "castOverflowInGroupingKeyIsNullWithoutAnsi",
+        "select cast(v_double * 1e6 as int) k, count(*) from tp group by 1",
+        c -> c.conf(ANSI, "false").fullyAccelerated());
+    add(
+        "remainderByZeroInGroupingKeyFailsWithAnsi",
+        "select v_int % (k_int - k_int) k, count(*) from tp group by 1",
+        c -> c.conf(ANSI, "true").error("REMAINDER_BY_ZERO").accelerated());
+
+    // The running decimal sum leaves decimal(38, 0) in the middle and comes back at the end.
+    add(
+        "decimalSumOverflowingOnlyInTheMiddleWithAnsi",
+        "select k, sum(v) from values (1, 90000000000000000000000000000000000000BD),"
+            + " (1, 90000000000000000000000000000000000000BD),"
+            + " (1, -90000000000000000000000000000000000000BD) as o(k, v) group by k",
+        c -> c.conf(ANSI, "true").accelerated());
+    add(
+        "decimalSumOverflowingOnlyInTheMiddleWithoutAnsi",
+        "select k, sum(v) from values (1, 90000000000000000000000000000000000000BD),"
+            + " (1, 90000000000000000000000000000000000000BD),"
+            + " (1, -90000000000000000000000000000000000000BD) as o(k, v) group by k",
+        c -> c.conf(ANSI, "false").accelerated());
+    add(
+        "bigintSumWrappingTwiceWithoutAnsi",
+        "select k, sum(v) from values (1, 9223372036854775807L), (1, 9223372036854775807L),"
+            + " (1, 9223372036854775807L), (1, 5L) as o(k, v) group by k",
+        c -> c.conf(ANSI, "false").fullyAccelerated());
+
     // ---- HAVING and expressions ----
     addWithAqeOff(
         "having",
@@ -294,7 +331,23 @@ class AggregationCorpusTest {
         full());
     add(
         "resultExpressionsOverAggregates",
-        "select k_int, sum(v_big) + count(*), max(v_small) - min(v_small) from {t} group by k_int",
+        "select k_int, sum(v_big) + count(*), max(v_big) - min(v_big) from {t} group by k_int",
+        full());
+
+    add(
+        "decimalArithmeticInsideAggregates",
+        "select k_int, sum(v_dec15 * v_dec9), sum(v_dec18 / 7), avg(v_dec9 * 2 + v_dec5),"
+            + " max(v_dec38 - v_dec18) from {t} group by k_int",
+        full());
+    add(
+        "aggregateFilterMatchingNoRows",
+        "select count(*) filter (where id < 0), sum(v_big) filter (where id < 0),"
+            + " avg(v_dec38) filter (where id < 0), count(*) from {t}",
+        full());
+    add(
+        "unicodeStringKeys",
+        "select k, count(*), sum(v) from values ('\u00e9', 1), ('e\u0301', 2), ('\u00e9', 3),"
+            + " ('\ud83d\ude00', 4), ('', 5), (null, 6), ('\u00e9 ', 7) as v(k, v) group by k",
         full());
 
     // ---- ROLLUP / GROUPING SETS / CUBE (Expand + spark_grouping_id) ----

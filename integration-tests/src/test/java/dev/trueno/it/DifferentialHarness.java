@@ -205,7 +205,10 @@ final class DifferentialHarness {
         try {
           plan = df.queryExecution().executedPlan();
         } catch (RuntimeException planningFailed) {
-          e.addSuppressed(planningFailed);
+          // Planning failed (e.g. the optimizer folded an expression that throws): no plan.
+          if (planningFailed != e) {
+            e.addSuppressed(planningFailed);
+          }
         }
         return new Outcome(df.schema(), null, plan, e);
       }
