@@ -351,6 +351,8 @@ class AggregationCorpusTest {
         full());
 
     // ---- ROLLUP / GROUPING SETS / CUBE (Expand + spark_grouping_id) ----
+    // Observed: fully accelerated; Expand stays a Spark node, both aggregates (keys plus the
+    // grouping-id column) run on Trueno.
     addWithAqeOff(
         "rollup",
         "select k_int, k_str, count(*), sum(v_big) from {t} group by rollup(k_int, k_str)",
@@ -386,6 +388,8 @@ class AggregationCorpusTest {
         "select k_int, count(distinct v_tiny), sum(v_big), count(*) from {t} group by k_int",
         c -> c.accelerated().fallback("mixes aggregate modes"));
     add(
+        // Two DISTINCT aggregates: Spark rewrites them with an Expand and a gid column
+        // (RewriteDistinctAggregates) into plain aggregates; observed: accelerated.
         "twoDistinctAggregates",
         "select k_int, count(distinct v_tiny), count(distinct v_bool) from {t} group by k_int",
         c -> c.accelerated());
