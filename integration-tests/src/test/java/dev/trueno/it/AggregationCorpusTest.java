@@ -87,9 +87,7 @@ class AggregationCorpusTest {
     }
     // Small decimals: Spark's optimizer rule DecimalAggregates rewrites SUM of decimal(p <= 8)
     // and AVG of decimal(p <= 11) over the unscaled long: MakeDecimal(sum(UnscaledValue(x))) and
-    // sum(UnscaledValue(x)) / 10^s. Observed: Trueno does not translate UnscaledValue (nor
-    // MakeDecimal), so the aggregates that evaluate them stay on Spark with that reason; MIN, MAX
-    // and COUNT of small decimals are accelerated.
+    // sum(UnscaledValue(x)) / 10^s. Both are in Trueno's IR, so these are fully accelerated.
     for (String v : List.of("dec5", "dec9")) {
       add(
           "minMaxCount_" + v,
@@ -99,12 +97,16 @@ class AggregationCorpusTest {
       add(
           "sumAvg_" + v,
           String.format("select k_int, sum(v_%1$s), avg(v_%1$s) from {t} group by k_int", v),
-          c -> c.fallback("unscaledvalue"));
+          full());
     }
     // Strings: Spark plans MIN/MAX of strings as SortAggregateExec (a string buffer is not
-    // mutable in place), which Trueno does not replace and does not tag with a reason either:
-    // minMaxCount_str fails until Trueno handles (or explains) SortAggregateExec.
-    for (String v : List.of("date", "ts", "str")) {
+    // mutable in place), which Trueno leaves to Spark with a reason (its output order may be
+    // relied on above it).
+    add(
+        "minMaxCount_str",
+        "select k_int, count(v_str), min(v_str), max(v_str) from {t} group by k_int",
+        c -> c.fallback("Trueno replaces hash aggregates only"));
+    for (String v : List.of("date", "ts")) {
       add(
           "minMaxCount_" + v,
           String.format(
@@ -369,20 +371,12 @@ class AggregationCorpusTest {
 
     // ---- DISTINCT aggregates ----
     // Spark plans a single DISTINCT aggregate as four HashAggregates: two that only group by
-    // (key, value) to de-duplicate, accelerated, and partial/final ones whose function is
-    // DISTINCT, which stay on Spark ("DISTINCT inside ... is not supported").
+    // (key, value) to de-duplicate, and partial/final ones over the de-duplicated rows; all four
+    // are accelerated.
     addWithAqeOff(
-        "countDistinct",
-        "select k_int, count(distinct v_tiny) from {t} group by k_int",
-        c -> c.accelerated(2).fallback("DISTINCT inside count(DISTINCT"));
-    add(
-        "sumDistinct",
-        "select k_str, sum(distinct v_tiny) from {t} group by k_str",
-        c -> c.accelerated(2).fallback("DISTINCT inside sum(DISTINCT"));
-    add(
-        "globalCountDistinct",
-        "select count(distinct v_small) from {t}",
-        c -> c.accelerated(2).fallback("DISTINCT inside count(DISTINCT"));
+        "countDistinct", "select k_int, count(distinct v_tiny) from {t} group by k_int", full());
+    add("sumDistinct", "select k_str, sum(distinct v_tiny) from {t} group by k_str", full());
+    add("globalCountDistinct", "select count(distinct v_small) from {t}", full());
     add(
         "distinctMixedWithPlainAggregates",
         "select k_int, count(distinct v_tiny), sum(v_big), count(*) from {t} group by k_int",

@@ -12,8 +12,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The 22 TPC-H queries at scale factor 0.01: Trueno gives the same rows as vanilla Spark, and
- * every query's plan has accelerated aggregates (each query aggregates).
+ * The 22 TPC-H queries at scale factor 0.01: Trueno gives the same rows as vanilla Spark, and every
+ * query's plan has accelerated aggregates (each query aggregates).
  */
 class TpchDifferentialTest {
   private static final double SCALE = 0.01;

@@ -144,9 +144,8 @@ public final class AggregateTranslator {
       AggregateMode mode,
       ExpressionTranslator overInput,
       Map<ExprId, Integer> inputOrdinals) {
-    if (ae.isDistinct()) {
-      throw new Unsupported("DISTINCT inside " + ae.sql() + " is not supported");
-    }
+    // A physical aggregate never de-duplicates: Spark plans DISTINCT as grouping steps below and
+    // keeps isDistinct on the function only for display, so the flag changes nothing here.
     org.apache.spark.sql.catalyst.expressions.aggregate.AggregateFunction fn =
         ae.aggregateFunction();
     AggregateFunction function;
