@@ -411,6 +411,31 @@ class AggregationCorpusTest {
         "select k_int, count(v_int, v_str) from {t} group by k_int",
         c -> c.fallback("COUNT of 2 columns"));
 
+    // ---- unsupported types: a fallback whose reason names the type, never a failure ----
+    add(
+        "binaryKeyFallsBack",
+        "select k, count(*) from (select cast(cast(id % 3 as string) as binary) as k"
+            + " from range(30)) group by k",
+        c -> c.fallback("binary"));
+    add(
+        "timestampNtzFallsBack",
+        "select id % 2 as k, max(ts) from (select id, timestamp_ntz'2024-01-01 00:00:00'"
+            + " + make_interval(0, 0, 0, 0, 0, 0, id) as ts from range(20)) group by k",
+        c -> c.fallback("timestamp_ntz"));
+    add(
+        "arrayKeyFallsBack",
+        "select k, sum(id) from (select array(id % 2, id % 3) as k, id from range(30)) group by k",
+        c -> c.fallback("array"));
+    add(
+        "intervalSumFallsBack",
+        "select id % 2 as k, sum(make_dt_interval(cast(id as int))) from range(20) group by k",
+        c -> c.fallback("interval"));
+    add(
+        "collatedStringKeyFallsBack",
+        "select k, count(*) from (select collate(cast(id % 3 as string), 'UTF8_LCASE') as k"
+            + " from range(30)) group by k",
+        c -> c.fallback("UTF8_LCASE"));
+
     // ---- many groups: a million groups from 1.5 million rows ----
     add(
         "manyGroups_oneMillion",
