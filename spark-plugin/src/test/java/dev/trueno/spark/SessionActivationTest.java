@@ -114,14 +114,21 @@ class SessionActivationTest {
 
   @Test
   void explainShowsTheTruenoNodeAndItsBackend() {
+    // The test JVM runs with --add-modules=jdk.incubator.vector, so AUTO picks SIMD.
     start(b -> b.config("spark.sql.extensions", TruenoExtensions.class.getName()));
-    Dataset<Row> df = groupedQuery(spark);
+    assertThat(explained(groupedQuery(spark)))
+        .contains("TruenoHashAggregate [mode=FINAL, backend=simd")
+        .contains("TruenoHashAggregate [mode=PARTIAL, backend=simd");
+    spark.conf().set("spark.trueno.backend", "scalar");
+    assertThat(explained(groupedQuery(spark)))
+        .contains("TruenoHashAggregate [mode=FINAL, backend=scalar")
+        .contains("TruenoHashAggregate [mode=PARTIAL, backend=scalar");
+  }
+
+  private static String explained(Dataset<Row> df) {
     df.collectAsList();
-    String explained =
-        df.queryExecution()
-            .explainString(org.apache.spark.sql.execution.ExplainMode.fromString("simple"));
-    assertThat(explained).contains("TruenoHashAggregate [mode=FINAL, backend=scalar");
-    assertThat(explained).contains("TruenoHashAggregate [mode=PARTIAL, backend=scalar");
+    return df.queryExecution()
+        .explainString(org.apache.spark.sql.execution.ExplainMode.fromString("simple"));
   }
 
   @Test

@@ -26,10 +26,14 @@ public final class TruenoConf {
 
   /** Which backend runs accelerated operators. */
   public enum BackendChoice {
-    /** The best backend available on this executor (today: the scalar CPU backend). */
+    /**
+     * The best backend available on this JVM: SIMD where the Vector API is enabled, else scalar.
+     */
     AUTO,
     /** The scalar reference backend on the CPU. */
-    SCALAR
+    SCALAR,
+    /** The Java Vector API backend on the CPU (needs --add-modules=jdk.incubator.vector). */
+    SIMD
   }
 
   public static final ConfigEntry<Boolean> ENABLED =
@@ -69,8 +73,11 @@ public final class TruenoConf {
           "spark.trueno.backend",
           BackendChoice.class,
           BackendChoice.AUTO,
-          "The backend of accelerated operators: `AUTO` picks the best available, `SCALAR` forces "
-              + "the scalar CPU reference backend.");
+          "The backend of accelerated operators. `AUTO` picks the best one available on each JVM: "
+              + "`SIMD` where the Java Vector API is enabled (`--add-modules=jdk.incubator.vector` in "
+              + "`spark.driver.extraJavaOptions` and `spark.executor.extraJavaOptions`), else "
+              + "`SCALAR`. `SIMD` forces the Vector API backend (without the module it runs scalar and "
+              + "logs why); `SCALAR` forces the scalar reference backend.");
 
   public static final ConfigEntry<Long> BATCH_ROWS =
       ConfigEntry.longInRange(

@@ -2,15 +2,23 @@ package dev.trueno.spark.exec;
 
 import dev.trueno.core.backend.Backend;
 import dev.trueno.simd.scalar.ScalarBackend;
+import dev.trueno.simd.vector.VectorBackend;
 import dev.trueno.spark.config.TruenoConf;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Picks the backend for an operator from {@code spark.trueno.backend}. */
+/** Picks the backend of an operator from {@code spark.trueno.backend}. */
 public final class Backends {
+  private static final Logger LOG = LoggerFactory.getLogger(Backends.class);
+  private static final AtomicBoolean SIMD_WARNED = new AtomicBoolean();
+
   private Backends() {}
 
   /** A backend that can be named in a serialized task and created on the executor. */
   public enum Choice {
-    SCALAR("scalar");
+    SCALAR("scalar"),
+    SIMD("simd");
 
     private final String label;
 
@@ -24,17 +32,35 @@ public final class Backends {
     }
   }
 
-  /** The backend the configuration asks for. */
+  /**
+   * The backend the configuration asks for, on this JVM: {@code AUTO} is SIMD where the Vector API
+   * is enabled, else scalar; a forced SIMD that is unavailable runs scalar, with the reason logged
+   * once.
+   */
   public static Choice choose(TruenoConf.BackendChoice configured) {
     return switch (configured) {
-      case AUTO, SCALAR -> Choice.SCALAR;
+      case SCALAR -> Choice.SCALAR;
+      case AUTO, SIMD ->
+          simdAvailable(configured == TruenoConf.BackendChoice.SIMD) ? Choice.SIMD : Choice.SCALAR;
     };
   }
 
-  /** A backend instance (backends are stateless factories). */
+  /**
+   * A backend instance (backends are stateless factories). Executors check availability again:
+   * their JVM options may differ from the driver's.
+   */
   public static Backend create(Choice choice) {
     return switch (choice) {
       case SCALAR -> new ScalarBackend();
+      case SIMD -> simdAvailable(true) ? new VectorBackend() : new ScalarBackend();
     };
+  }
+
+  private static boolean simdAvailable(boolean warnIfMissing) {
+    String reason = new VectorBackend().unavailableReason();
+    if (reason != null && warnIfMissing && SIMD_WARNED.compareAndSet(false, true)) {
+      LOG.warn(reason);
+    }
+    return reason == null;
   }
 }
