@@ -9,6 +9,7 @@ import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -28,13 +29,21 @@ class TpchDifferentialTest {
     harness = new DifferentialHarness(SharedSpark.get(), 0L);
   }
 
-  static Stream<Integer> queries() {
-    return IntStream.rangeClosed(1, TpchQueries.QUERY_COUNT).boxed();
+  static Stream<Arguments> queries() {
+    return Stream.of("SIMD", "SCALAR")
+        .flatMap(
+            backend ->
+                IntStream.rangeClosed(1, TpchQueries.QUERY_COUNT)
+                    .mapToObj(q -> Arguments.of(q, backend)));
   }
 
-  @ParameterizedTest(name = "TPC-H Q{0}")
+  @ParameterizedTest(name = "TPC-H Q{0} on {1}")
   @MethodSource("queries")
-  void queryMatchesVanillaSparkWithTruenoAggregates(int query) {
-    harness.sql("TPC-H Q" + query, TpchQueries.sql(query)).accelerated().run();
+  void queryMatchesVanillaSparkWithTruenoAggregates(int query, String backend) {
+    harness
+        .sql("TPC-H Q" + query + " on " + backend, TpchQueries.sql(query))
+        .conf("spark.trueno.backend", backend)
+        .accelerated()
+        .run();
   }
 }
