@@ -78,6 +78,7 @@ public class HashAggregateBenchmark {
     for (int start = 0; start < ROWS; start += BATCH_ROWS) {
       int n = Math.min(BATCH_ROWS, ROWS - start);
       VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
+      root.getFieldVectors().forEach(vector -> vector.setInitialCapacity(n));
       root.allocateNew();
       BigIntVector k = (BigIntVector) root.getVector(0);
       BigIntVector v = (BigIntVector) root.getVector(1);
