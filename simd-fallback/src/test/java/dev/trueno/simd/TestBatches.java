@@ -50,6 +50,20 @@ public final class TestBatches {
     }
   }
 
+  /**
+   * Overwrites rows {@code [0, rows.size())} of an existing batch and sets its row count, leaving
+   * whatever the vectors held past that row (values and validity) in place, as a reader that reuses
+   * its batches does.
+   */
+  public static void refill(VectorSchemaRoot root, List<Object[]> rows) {
+    for (int r = 0; r < rows.size(); r++) {
+      for (int c = 0; c < root.getFieldVectors().size(); c++) {
+        set(root.getVector(c), r, rows.get(r)[c]);
+      }
+    }
+    root.setRowCount(rows.size());
+  }
+
   private static void set(FieldVector v, int row, Object value) {
     if (value == null) {
       v.setNull(row);

@@ -10,6 +10,7 @@ import dev.trueno.simd.vector.kernels.DoubleAggregate;
 import dev.trueno.simd.vector.kernels.LongAggregate;
 import dev.trueno.simd.vector.kernels.Reductions;
 import java.math.BigDecimal;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.arrow.vector.BaseFixedWidthVector;
@@ -159,7 +160,7 @@ final class AggStates {
         return;
       }
       long[] cs = counts;
-      if (sel == null && (value == null || value.nulls == null)) {
+      if (sel == null && (value == null || !value.hasNulls())) {
         for (int i = from; i < to; i++) {
           cs[gids[i]]++;
         }
@@ -177,7 +178,7 @@ final class AggStates {
       Col b = buffer[0];
       for (int i = from; i < to; i++) {
         if (!b.isNull(i)) {
-          counts[g(gids, i)] += b.longs[i];
+          counts[g(gids, i)] += b.getLong(i);
         }
       }
     }
@@ -229,17 +230,17 @@ final class AggStates {
 
     @Override
     void update(int[] gids, Col v, boolean[] sel, int from, int to) {
-      long[] x = v.longs;
       long[] s = sums;
       boolean[] seen = this.seen;
       if (call.ansi()) {
         for (int i = from; i < to; i++) {
           if (!skip(sel, v, i)) {
             int g = g(gids, i);
+            long x = v.getLong(i);
             long before = s[g];
-            long after = before + x[i];
+            long after = before + x;
             // Overflow iff both operands have the sign the result lacks (Math.addExact's test).
-            if (((before ^ after) & (x[i] ^ after)) < 0) {
+            if (((before ^ after) & (x ^ after)) < 0) {
               throw ScalarEval.longSumOverflow();
             }
             s[g] = after;
@@ -248,18 +249,35 @@ final class AggStates {
         }
         return;
       }
-      if (gids != null && sel == null && v.nulls == null) {
-        for (int i = from; i < to; i++) {
-          int g = gids[i];
-          s[g] += x[i];
-          seen[g] = true;
+      if (gids != null && sel == null && !v.hasNulls()) {
+        if (v.longs != null) {
+          long[] x = v.longs;
+          for (int i = from; i < to; i++) {
+            int g = gids[i];
+            s[g] += x[i];
+            seen[g] = true;
+          }
+        } else if (v.raw != null && v.width == 8) {
+          // Straight from the Arrow buffer.
+          ByteBuffer x = v.raw;
+          for (int i = from; i < to; i++) {
+            int g = gids[i];
+            s[g] += x.getLong(i << 3);
+            seen[g] = true;
+          }
+        } else {
+          for (int i = from; i < to; i++) {
+            int g = gids[i];
+            s[g] += v.getLong(i);
+            seen[g] = true;
+          }
         }
         return;
       }
       for (int i = from; i < to; i++) {
         if (!skip(sel, v, i)) {
           int g = g(gids, i);
-          s[g] += x[i];
+          s[g] += v.getLong(i);
           seen[g] = true;
         }
       }
@@ -329,12 +347,20 @@ final class AggStates {
 
     @Override
     void update(int[] gids, Col v, boolean[] sel, int from, int to) {
-      double[] x = v.doubles;
       double[] s = sums;
+      if (gids != null && sel == null && !v.hasNulls() && v.inPlace() && v.width == 8) {
+        ByteBuffer x = v.raw;
+        for (int i = from; i < to; i++) {
+          int g = gids[i];
+          s[g] += x.getDouble(i << 3);
+          seen[g] = true;
+        }
+        return;
+      }
       for (int i = from; i < to; i++) {
         if (!skip(sel, v, i)) {
           int g = g(gids, i);
-          s[g] += x[i];
+          s[g] += v.getDouble(i);
           seen[g] = true;
         }
       }
@@ -399,10 +425,9 @@ final class AggStates {
 
     @Override
     void update(int[] gids, Col v, boolean[] sel, int from, int to) {
-      long[] x = v.longs;
       for (int i = from; i < to; i++) {
         if (!skip(sel, v, i)) {
-          fold(g(gids, i), x[i]);
+          fold(g(gids, i), v.getLong(i));
         }
       }
     }
@@ -479,10 +504,9 @@ final class AggStates {
 
     @Override
     void update(int[] gids, Col v, boolean[] sel, int from, int to) {
-      double[] x = v.doubles;
       for (int i = from; i < to; i++) {
         if (!skip(sel, v, i)) {
-          fold(g(gids, i), x[i]);
+          fold(g(gids, i), v.getDouble(i));
         }
       }
     }
@@ -570,7 +594,7 @@ final class AggStates {
       for (int i = from; i < to; i++) {
         if (!skip(sel, v, i)) {
           int g = g(gids, i);
-          sums[g] += integral ? (double) v.longs[i] : v.doubles[i];
+          sums[g] += integral ? (double) v.getLong(i) : v.getDouble(i);
           counts[g]++;
         }
       }
@@ -585,12 +609,12 @@ final class AggStates {
         if (s.isNull(i)) {
           sumNull[g] = true;
         } else {
-          sums[g] += s.doubles[i];
+          sums[g] += s.getDouble(i);
         }
         if (c.isNull(i)) {
           countNull[g] = true;
         } else {
-          counts[g] += c.longs[i];
+          counts[g] += c.getLong(i);
         }
       }
     }
@@ -716,7 +740,7 @@ final class AggStates {
         int g = g(gids, i);
         ScalarEval.Acc acc = promoted[g];
         if (acc == null) {
-          if (v.repr == Col.LONG && addFits(g, v.longs[i])) {
+          if (v.repr == Col.LONG && addFits(g, v.getLong(i))) {
             empty[g] = false;
             continue;
           }
@@ -733,12 +757,12 @@ final class AggStates {
       for (int i = from; i < to; i++) {
         int g = g(gids, i);
         ScalarEval.Acc acc = promoted[g];
-        boolean otherEmpty = e.isNull(i) || e.longs[i] != 0;
+        boolean otherEmpty = e.isNull(i) || e.getLong(i) != 0;
         if (acc == null) {
           if (s.isNull(i) && otherEmpty) {
             continue;
           }
-          if (!s.isNull(i) && s.repr == Col.LONG && addFits(g, s.longs[i])) {
+          if (!s.isNull(i) && s.repr == Col.LONG && addFits(g, s.getLong(i))) {
             empty[g] &= otherEmpty;
             continue;
           }
@@ -820,7 +844,7 @@ final class AggStates {
         int g = g(gids, i);
         ScalarEval.Acc acc = promoted[g];
         if (acc == null) {
-          if (v.repr == Col.LONG && addFits(g, v.longs[i])) {
+          if (v.repr == Col.LONG && addFits(g, v.getLong(i))) {
             counts[g]++;
             continue;
           }
@@ -838,8 +862,8 @@ final class AggStates {
         int g = g(gids, i);
         ScalarEval.Acc acc = promoted[g];
         if (acc == null) {
-          if (!s.isNull(i) && !c.isNull(i) && s.repr == Col.LONG && addFits(g, s.longs[i])) {
-            counts[g] += c.longs[i];
+          if (!s.isNull(i) && !c.isNull(i) && s.repr == Col.LONG && addFits(g, s.getLong(i))) {
+            counts[g] += c.getLong(i);
             continue;
           }
           acc = promote(g);

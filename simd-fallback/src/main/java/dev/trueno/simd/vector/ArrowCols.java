@@ -19,8 +19,9 @@ import org.apache.arrow.vector.TinyIntVector;
 import org.apache.arrow.vector.VarCharVector;
 
 /**
- * Moves columns between Arrow vectors and {@link Col}s: reads are bulk copies of the value and
- * validity buffers (no per-row virtual calls or null checks), writes go through the typed setters.
+ * Moves columns between Arrow vectors and {@link Col}s: fixed-width reads are views of the value
+ * and validity buffers in place (no copy, no per-row virtual calls), writes go through the typed
+ * setters.
  */
 final class ArrowCols {
   private ArrowCols() {}
@@ -29,9 +30,83 @@ final class ArrowCols {
     return buf.nioBuffer(0, (int) length).order(ByteOrder.LITTLE_ENDIAN);
   }
 
+  /** A little-endian view of a whole buffer, over the same memory. */
+  private static ByteBuffer view(ArrowBuf buf) {
+    return bytes(buf, Math.min(buf.capacity(), Integer.MAX_VALUE));
+  }
+
+  /** The validity buffer of a vector in place, or null when none of the first rows is NULL. */
+  private static ByteBuffer validity(FieldVector v, int rows) {
+    // The null count covers the vector's value count; a vector that claims fewer values than the
+    // batch has rows gets its bitmap read, so that no NULL goes unseen.
+    if (v.getValueCount() >= rows && v.getNullCount() == 0) {
+      return null;
+    }
+    return view(v.getValidityBuffer());
+  }
+
+  /**
+   * The first {@code rows} rows of a vector holding values of {@code type}. Fixed-width numeric,
+   * date, timestamp and boolean vectors, and decimals that fit a long, are read in place (the
+   * column is a view of the vector's buffers, valid while the batch is); strings, wide decimals and
+   * other vectors are copied.
+   */
+  static Col read(FieldVector v, DataType type, int rows, Scratch scratch) {
+    if (rows == 0) {
+      return Col.fromObjects(type, new Object[0], 0);
+    }
+    int width = inPlaceWidth(v);
+    if (width >= 0) {
+      int repr = v instanceof Float8Vector || v instanceof Float4Vector ? Col.DOUBLE : Col.LONG;
+      ByteBuffer valid = validity(v, rows);
+      ByteBuffer data = view(v.getDataBuffer());
+      if (width != 16 || lowWordsHold(data, valid, rows)) {
+        return Col.arrow(v, type, repr, data, width, valid, rows, scratch);
+      }
+    }
+    return copy(v, type, rows);
+  }
+
+  /** The width {@link Col} reads values of {@code v} in place with, or -1 when it copies them. */
+  private static int inPlaceWidth(FieldVector v) {
+    if (v instanceof BigIntVector || v instanceof TimeStampVector || v instanceof Float8Vector) {
+      return 8;
+    }
+    if (v instanceof IntVector || v instanceof DateDayVector || v instanceof Float4Vector) {
+      return 4;
+    }
+    if (v instanceof SmallIntVector) {
+      return 2;
+    }
+    if (v instanceof TinyIntVector) {
+      return 1;
+    }
+    if (v instanceof BitVector) {
+      return 0;
+    }
+    if (v instanceof DecimalVector) {
+      return 16;
+    }
+    return -1;
+  }
+
+  /**
+   * Whether every non-NULL 128-bit decimal is its low word sign-extended, so that the low words are
+   * the values (always so for precision <= 18, but the buffer is checked, not trusted).
+   */
+  private static boolean lowWordsHold(ByteBuffer data, ByteBuffer validity, int rows) {
+    for (int i = 0; i < rows; i++) {
+      if (data.getLong((i << 4) + 8) != (data.getLong(i << 4) >> 63)
+          && (validity == null || (validity.get(i >>> 3) & (1 << (i & 7))) != 0)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** The validity of the first {@code rows} rows as a null mask, or null when none is NULL. */
   static boolean[] nulls(FieldVector v, int rows) {
-    if (rows == 0 || v.getNullCount() == 0) {
+    if (rows == 0 || (v.getValueCount() >= rows && v.getNullCount() == 0)) {
       return null;
     }
     byte[] bits = new byte[(rows + 7) >>> 3];
@@ -43,92 +118,12 @@ final class ArrowCols {
     return nulls;
   }
 
-  /** Reads the first {@code rows} rows of a vector holding values of {@code type}. */
-  static Col read(FieldVector v, DataType type, int rows) {
+  /** Copies the first {@code rows} rows of a string, wide decimal or other vector. */
+  private static Col copy(FieldVector v, DataType type, int rows) {
     boolean[] nulls = nulls(v, rows);
-    if (rows == 0) {
-      return Col.fromObjects(type, new Object[0], 0);
-    }
     ArrowBuf data = v.getDataBuffer();
-    if (v instanceof BigIntVector || v instanceof TimeStampVector) {
-      long[] out = new long[rows];
-      bytes(data, 8L * rows).asLongBuffer().get(out);
-      return Col.longs(type, out, nulls, rows);
-    }
-    if (v instanceof IntVector || v instanceof DateDayVector) {
-      int[] in = new int[rows];
-      bytes(data, 4L * rows).asIntBuffer().get(in);
-      long[] out = new long[rows];
-      for (int i = 0; i < rows; i++) {
-        out[i] = in[i];
-      }
-      return Col.longs(type, out, nulls, rows);
-    }
-    if (v instanceof SmallIntVector) {
-      short[] in = new short[rows];
-      bytes(data, 2L * rows).asShortBuffer().get(in);
-      long[] out = new long[rows];
-      for (int i = 0; i < rows; i++) {
-        out[i] = in[i];
-      }
-      return Col.longs(type, out, nulls, rows);
-    }
-    if (v instanceof TinyIntVector) {
-      byte[] in = new byte[rows];
-      bytes(data, rows).get(in);
-      long[] out = new long[rows];
-      for (int i = 0; i < rows; i++) {
-        out[i] = in[i];
-      }
-      return Col.longs(type, out, nulls, rows);
-    }
-    if (v instanceof Float8Vector) {
-      double[] out = new double[rows];
-      bytes(data, 8L * rows).asDoubleBuffer().get(out);
-      return Col.doubles(type, out, nulls, rows);
-    }
-    if (v instanceof Float4Vector) {
-      float[] in = new float[rows];
-      bytes(data, 4L * rows).asFloatBuffer().get(in);
-      double[] out = new double[rows];
-      for (int i = 0; i < rows; i++) {
-        out[i] = in[i];
-      }
-      return Col.doubles(type, out, nulls, rows);
-    }
-    if (v instanceof BitVector) {
-      byte[] bits = new byte[(rows + 7) >>> 3];
-      bytes(data, bits.length).get(bits);
-      long[] out = new long[rows];
-      for (int i = 0; i < rows; i++) {
-        out[i] = (bits[i >>> 3] >>> (i & 7)) & 1;
-      }
-      return Col.longs(type, out, nulls, rows);
-    }
-    if (v instanceof DecimalVector) {
-      // 128-bit little-endian two's complement: the value fits a long when the high word is the
-      // sign extension of the low word (always so for precision <= 18).
-      long[] words = new long[2 * rows];
-      bytes(data, 16L * rows).asLongBuffer().get(words);
-      long[] out = new long[rows];
-      boolean fits = true;
-      for (int i = 0; i < rows; i++) {
-        long lo = words[2 * i];
-        out[i] = lo;
-        if (words[2 * i + 1] != (lo >> 63) && (nulls == null || !nulls[i])) {
-          fits = false;
-        }
-      }
-      if (fits) {
-        return Col.longs(type, out, nulls, rows);
-      }
-      Object[] values = new Object[rows];
-      for (int i = 0; i < rows; i++) {
-        values[i] = ScalarEval.read(v, i);
-      }
-      return Col.fromObjects(type, values, rows);
-    }
     if (v instanceof VarCharVector) {
+      // Strings stay copies: comparisons, hashing and the group table work on byte[] ranges.
       int[] offsets = new int[rows + 1];
       bytes(v.getOffsetBuffer(), 4L * (rows + 1)).asIntBuffer().get(offsets);
       int start = offsets[0];
@@ -145,7 +140,7 @@ final class ArrowCols {
     }
     Object[] values = new Object[rows];
     for (int i = 0; i < rows; i++) {
-      values[i] = ScalarEval.read(v, i);
+      values[i] = nulls != null && nulls[i] ? null : ScalarEval.read(v, i);
     }
     return Col.fromObjects(type, values, rows);
   }
@@ -156,7 +151,7 @@ final class ArrowCols {
     switch (c.repr) {
       case Col.LONG -> writeLongs(c, v, n);
       case Col.DOUBLE -> {
-        double[] d = c.doubles;
+        double[] d = c.doubles();
         if (v instanceof Float8Vector f) {
           for (int i = 0; i < n; i++) {
             if (c.isNull(i)) {
@@ -195,7 +190,7 @@ final class ArrowCols {
   }
 
   private static void writeLongs(Col c, FieldVector v, int n) {
-    long[] l = c.longs;
+    long[] l = c.longs();
     for (int i = 0; i < n; i++) {
       if (c.isNull(i)) {
         v.setNull(i);

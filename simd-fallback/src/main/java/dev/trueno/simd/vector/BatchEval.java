@@ -23,11 +23,25 @@ import dev.trueno.core.expr.UnscaledValue;
 import dev.trueno.core.types.DataType;
 import dev.trueno.core.types.TypeKind;
 import dev.trueno.simd.scalar.ScalarEval;
+import dev.trueno.simd.vector.kernels.Filters;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorSpecies;
+import org.apache.arrow.vector.BaseFixedWidthVector;
+import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.DateDayVector;
+import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.TimeStampVector;
 
 /**
- * Evaluates IR expressions a column at a time over the rows of one batch, into primitive arrays.
+ * Evaluates IR expressions a column at a time over the rows of one batch. Column references read
+ * Arrow buffers in place (see {@link ArrowCols#read}); comparisons of such columns with literals or
+ * with each other run the {@link Filters} kernels on the buffers, boolean results are bitmaps, and
+ * computed values go to arrays from the aggregator's {@link Scratch}, reused from batch to batch.
  *
  * <p>Vectorized steps compute every row, including rows Spark would not evaluate (untaken CASE
  * branches, the right side of a comparison whose left is NULL). That is harmless for values but not
@@ -51,12 +65,18 @@ final class BatchEval {
     }
   }
 
+  private static final VectorSpecies<Long> LONG_LANES = LongVector.SPECIES_PREFERRED;
+  private static final VectorSpecies<Double> DOUBLE_LANES = DoubleVector.SPECIES_PREFERRED;
+  private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
   private final Source source;
   private final int n;
+  private final Scratch scratch;
 
-  BatchEval(Source source, int rows) {
+  BatchEval(Source source, int rows, Scratch scratch) {
     this.source = source;
     this.n = rows;
+    this.scratch = scratch;
   }
 
   Col eval(Expr e) {
@@ -64,7 +84,7 @@ final class BatchEval {
       return source.col(c.ordinal());
     }
     if (e instanceof Literal l) {
-      return Col.constant(l.type(), ScalarEval.eval(l, ordinal -> null), n);
+      return constant(l);
     }
     if (e instanceof Arithmetic a) {
       return arithmetic(a);
@@ -82,12 +102,11 @@ final class BatchEval {
       return logic(eval(o.left()), eval(o.right()), false);
     }
     if (e instanceof Not not) {
-      Col c = eval(not.child());
-      long[] out = new long[n];
-      for (int i = 0; i < n; i++) {
-        out[i] = c.longs[i] ^ 1;
-      }
-      return Col.longs(DataType.BOOLEAN, out, c.nulls, n);
+      long[][] c = boolWords(eval(not.child()));
+      long[] value = scratch.words(n);
+      long[] valid = scratch.words(n);
+      Filters.not(c[0], c[1], value, valid, n);
+      return Col.bits(value, valid, n, scratch);
     }
     if (e instanceof IsNull isNull) {
       return nullTest(eval(isNull.child()), 1);
@@ -109,22 +128,21 @@ final class BatchEval {
     }
     if (e instanceof UnscaledValue u) {
       Col c = eval(u.child());
-      return c.repr == Col.LONG ? Col.longs(DataType.LONG, c.longs, c.nulls, n) : rows(e);
+      return c.repr == Col.LONG ? c.as(DataType.LONG) : rows(e);
     }
     if (e instanceof MakeDecimal m) {
       Col c = eval(m.child());
-      long[] out = c.longs;
-      boolean[] nulls = c.nulls;
+      boolean[] nulls = null;
       int p = m.type().precision();
       for (int i = 0; i < n; i++) {
-        if (!c.isNull(i) && !fits(out[i], p)) {
+        if (!c.isNull(i) && !fits(c.getLong(i), p)) {
           if (!m.nullOnOverflow()) {
             throw Deopt.INSTANCE;
           }
-          nulls = setNull(nulls == c.nulls ? copy(nulls) : nulls, i);
+          nulls = setNull(nulls == null ? copy(c.nulls()) : nulls, i);
         }
       }
-      return Col.longs(m.type(), out, nulls, n);
+      return nulls == null ? c.as(m.type()) : Col.longs(m.type(), c.longs(), nulls, n);
     }
     return rows(e);
   }
@@ -150,8 +168,94 @@ final class BatchEval {
     return precision > 18 || (unscaled < POW10[precision] && unscaled > -POW10[precision]);
   }
 
+  /** A scratch copy of a NULL mask (all false for null). */
   private boolean[] copy(boolean[] nulls) {
-    return nulls == null ? new boolean[n] : nulls.clone();
+    boolean[] out = scratch.booleans(n);
+    if (nulls != null) {
+      System.arraycopy(nulls, 0, out, 0, n);
+    }
+    return out;
+  }
+
+  /** A literal as a column of the batch's rows, in scratch arrays where it is a primitive. */
+  private Col constant(Literal l) {
+    Object v = ScalarEval.eval(l, ordinal -> null);
+    if (v instanceof Long || v instanceof Boolean) {
+      long x = v instanceof Long y ? y : (Boolean) v ? 1 : 0;
+      long[] out = scratch.longs(n);
+      Arrays.fill(out, 0, n, x);
+      return Col.longs(l.type(), out, null, n);
+    }
+    if (v instanceof Double d) {
+      double[] out = scratch.doubles(n);
+      Arrays.fill(out, 0, n, d);
+      return Col.doubles(l.type(), out, null, n);
+    }
+    return Col.constant(l.type(), v, n);
+  }
+
+  /** A bitmap with the batch's rows set. */
+  private long[] ones() {
+    long[] out = scratch.words(n);
+    int words = (n + 63) >>> 6;
+    Arrays.fill(out, 0, words, -1L);
+    if ((n & 63) != 0) {
+      out[words - 1] = (1L << n) - 1;
+    }
+    return out;
+  }
+
+  /** The validity of a column as a bitmap (a set bit is a non-NULL row). */
+  private long[] validWords(Col c) {
+    if (c.validBits != null) {
+      return c.validBits;
+    }
+    long[] out = ones();
+    if (c.validity != null) {
+      int words = (n + 63) >>> 6;
+      int bytes = (n + 7) >>> 3;
+      for (int w = 0; w < words; w++) {
+        int at = w << 3;
+        long bits;
+        if (at + 8 <= bytes) {
+          bits = c.validity.getLong(at);
+        } else {
+          bits = 0;
+          for (int b = 0; at + b < bytes; b++) {
+            bits |= (c.validity.get(at + b) & 0xFFL) << (b << 3);
+          }
+        }
+        out[w] &= bits;
+      }
+    } else if (c.nulls != null) {
+      for (int i = 0; i < n; i++) {
+        if (c.nulls[i]) {
+          out[i >>> 6] &= ~(1L << i);
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A boolean column as {@code {value, valid}} bitmaps with value bits only where valid (the form
+   * the {@link Filters} logic kernels take).
+   */
+  private long[][] boolWords(Col c) {
+    if (c.bits != null) {
+      return new long[][] {c.bits, c.validBits != null ? c.validBits : ones()};
+    }
+    long[] valid = validWords(c);
+    long[] value = scratch.words(n);
+    for (int i = 0; i < n; i++) {
+      if (c.getLong(i) != 0) {
+        value[i >>> 6] |= 1L << i;
+      }
+    }
+    for (int w = 0; w < value.length && w < ((n + 63) >>> 6); w++) {
+      value[w] &= valid[w];
+    }
+    return new long[][] {value, valid};
   }
 
   private static boolean[] setNull(boolean[] nulls, int i) {
@@ -166,7 +270,7 @@ final class BatchEval {
     if (b == null) {
       return a;
     }
-    boolean[] out = new boolean[n];
+    boolean[] out = scratch.booleans(n);
     for (int i = 0; i < n; i++) {
       out[i] = a[i] | b[i];
     }
@@ -213,17 +317,26 @@ final class BatchEval {
     if (l.repr != r.repr) {
       return rows(a);
     }
-    boolean[] nulls = orNulls(l.nulls, r.nulls);
     ArithmeticOp op = a.op();
     TypeKind kind = t.kind();
+    boolean divides = op == ArithmeticOp.DIVIDE || op == ArithmeticOp.REMAINDER;
     if (l.repr == Col.DOUBLE) {
-      double[] x = l.doubles;
-      double[] y = r.doubles;
-      double[] out = new double[n];
-      boolean divides = op == ArithmeticOp.DIVIDE || op == ArithmeticOp.REMAINDER;
+      if (kind == TypeKind.DOUBLE && op != ArithmeticOp.REMAINDER && dense8(l) && dense8(r)) {
+        // IEEE lane operations round exactly as the scalar ones do.
+        double[] out = scratch.doubles(n);
+        doubleLanes(l, r, op, out);
+        Col c = Col.doubles(t, out, null, n);
+        if (op == ArithmeticOp.DIVIDE) {
+          return divisionNulls(a, c, l, r);
+        }
+        c.validBits = andValid(l, r);
+        return c;
+      }
+      boolean[] nulls = orNulls(l.nulls(), r.nulls());
+      double[] out = scratch.doubles(n);
       boolean[] outNulls = nulls;
       for (int i = 0; i < n; i++) {
-        if (divides && y[i] == 0 && (nulls == null || !nulls[i])) {
+        if (divides && r.getDouble(i) == 0 && (nulls == null || !nulls[i])) {
           if (a.ansi()) {
             throw Deopt.INSTANCE;
           }
@@ -232,8 +345,8 @@ final class BatchEval {
       }
       if (kind == TypeKind.FLOAT) {
         for (int i = 0; i < n; i++) {
-          float p = (float) x[i];
-          float q = (float) y[i];
+          float p = (float) l.getDouble(i);
+          float q = (float) r.getDouble(i);
           out[i] =
               switch (op) {
                 case ADD -> p + q;
@@ -244,32 +357,17 @@ final class BatchEval {
               };
         }
       } else {
-        switch (op) {
-          case ADD -> {
-            for (int i = 0; i < n; i++) {
-              out[i] = x[i] + y[i];
-            }
-          }
-          case SUBTRACT -> {
-            for (int i = 0; i < n; i++) {
-              out[i] = x[i] - y[i];
-            }
-          }
-          case MULTIPLY -> {
-            for (int i = 0; i < n; i++) {
-              out[i] = x[i] * y[i];
-            }
-          }
-          case DIVIDE -> {
-            for (int i = 0; i < n; i++) {
-              out[i] = x[i] / y[i];
-            }
-          }
-          case REMAINDER -> {
-            for (int i = 0; i < n; i++) {
-              out[i] = x[i] % y[i];
-            }
-          }
+        for (int i = 0; i < n; i++) {
+          double p = l.getDouble(i);
+          double q = r.getDouble(i);
+          out[i] =
+              switch (op) {
+                case ADD -> p + q;
+                case SUBTRACT -> p - q;
+                case MULTIPLY -> p * q;
+                case DIVIDE -> p / q;
+                case REMAINDER -> p % q;
+              };
         }
       }
       return Col.doubles(t, out, outNulls, n);
@@ -277,38 +375,36 @@ final class BatchEval {
     if (l.repr != Col.LONG || !kind.isIntegral()) {
       return rows(a);
     }
-    long[] x = l.longs;
-    long[] y = r.longs;
-    long[] out = new long[n];
-    boolean[] outNulls = nulls;
-    if (kind == TypeKind.LONG && !a.ansi() && op != ArithmeticOp.REMAINDER) {
-      // Wrapping long arithmetic: tight loops the JIT turns into SIMD code.
-      switch (op) {
-        case ADD -> {
-          for (int i = 0; i < n; i++) {
-            out[i] = x[i] + y[i];
-          }
-        }
-        case SUBTRACT -> {
-          for (int i = 0; i < n; i++) {
-            out[i] = x[i] - y[i];
-          }
-        }
-        default -> {
-          for (int i = 0; i < n; i++) {
-            out[i] = x[i] * y[i];
-          }
+    long[] out = scratch.longs(n);
+    if (kind == TypeKind.LONG && !a.ansi() && !divides) {
+      // Wrapping long arithmetic, in lanes straight from the Arrow buffers where both are plain.
+      if (dense8(l) && dense8(r)) {
+        longLanes(l, r, op, out);
+      } else {
+        for (int i = 0; i < n; i++) {
+          long p = l.getLong(i);
+          long q = r.getLong(i);
+          out[i] =
+              switch (op) {
+                case ADD -> p + q;
+                case SUBTRACT -> p - q;
+                default -> p * q;
+              };
         }
       }
-      return Col.longs(t, out, nulls, n);
+      Col c = Col.longs(t, out, null, n);
+      c.validBits = andValid(l, r);
+      return c;
     }
+    boolean[] nulls = orNulls(l.nulls(), r.nulls());
+    boolean[] outNulls = nulls;
     for (int i = 0; i < n; i++) {
       if (nulls != null && nulls[i]) {
         continue;
       }
-      long p = x[i];
-      long q = y[i];
-      if (op == ArithmeticOp.REMAINDER || op == ArithmeticOp.DIVIDE) {
+      long p = l.getLong(i);
+      long q = r.getLong(i);
+      if (divides) {
         if (q == 0) {
           if (a.ansi()) {
             throw Deopt.INSTANCE;
@@ -347,6 +443,142 @@ final class BatchEval {
     return Col.longs(t, out, outNulls, n);
   }
 
+  /** Whether a LONG or DOUBLE column is an array or 8-byte values in place (lane loads). */
+  private static boolean dense8(Col c) {
+    return c.repr == Col.LONG
+        ? c.longs != null || (c.bits == null && c.raw != null && c.width == 8)
+        : c.doubles != null || (c.raw != null && c.width == 8);
+  }
+
+  private static LongVector longLane(Col c, int i) {
+    return c.longs != null
+        ? LongVector.fromArray(LONG_LANES, c.longs, i)
+        : LongVector.fromByteBuffer(LONG_LANES, c.raw, i << 3, LE);
+  }
+
+  private static DoubleVector doubleLane(Col c, int i) {
+    return c.doubles != null
+        ? DoubleVector.fromArray(DOUBLE_LANES, c.doubles, i)
+        : DoubleVector.fromByteBuffer(DOUBLE_LANES, c.raw, i << 3, LE);
+  }
+
+  /** Wrapping ADD, SUBTRACT or MULTIPLY of every row (NULL rows included), in lanes. */
+  private void longLanes(Col l, Col r, ArithmeticOp op, long[] out) {
+    int step = LONG_LANES.length();
+    int bound = LONG_LANES.loopBound(n);
+    int i = 0;
+    switch (op) {
+      case ADD -> {
+        for (; i < bound; i += step) {
+          longLane(l, i).add(longLane(r, i)).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+          out[i] = l.getLong(i) + r.getLong(i);
+        }
+      }
+      case SUBTRACT -> {
+        for (; i < bound; i += step) {
+          longLane(l, i).sub(longLane(r, i)).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+          out[i] = l.getLong(i) - r.getLong(i);
+        }
+      }
+      default -> {
+        for (; i < bound; i += step) {
+          longLane(l, i).mul(longLane(r, i)).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+          out[i] = l.getLong(i) * r.getLong(i);
+        }
+      }
+    }
+  }
+
+  /** Double ADD, SUBTRACT, MULTIPLY or DIVIDE of every row (NULL rows included), in lanes. */
+  private void doubleLanes(Col l, Col r, ArithmeticOp op, double[] out) {
+    int step = DOUBLE_LANES.length();
+    int bound = DOUBLE_LANES.loopBound(n);
+    int i = 0;
+    switch (op) {
+      case ADD -> {
+        for (; i < bound; i += step) {
+          doubleLane(l, i).add(doubleLane(r, i)).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+          out[i] = l.getDouble(i) + r.getDouble(i);
+        }
+      }
+      case SUBTRACT -> {
+        for (; i < bound; i += step) {
+          doubleLane(l, i).sub(doubleLane(r, i)).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+          out[i] = l.getDouble(i) - r.getDouble(i);
+        }
+      }
+      case MULTIPLY -> {
+        for (; i < bound; i += step) {
+          doubleLane(l, i).mul(doubleLane(r, i)).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+          out[i] = l.getDouble(i) * r.getDouble(i);
+        }
+      }
+      default -> {
+        for (; i < bound; i += step) {
+          doubleLane(l, i).div(doubleLane(r, i)).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+          out[i] = l.getDouble(i) / r.getDouble(i);
+        }
+      }
+    }
+  }
+
+  /** A double quotient: NULL where the divisor is 0 (non-ANSI), the row path under ANSI. */
+  private Col divisionNulls(Arithmetic a, Col quotient, Col l, Col r) {
+    long[] valid = andValid(l, r);
+    long[] out = valid;
+    for (int i = 0; i < n; i++) {
+      if (r.getDouble(i) == 0 && (valid == null || (valid[i >>> 6] & (1L << i)) != 0)) {
+        if (a.ansi()) {
+          throw Deopt.INSTANCE;
+        }
+        if (out == null || out == valid) {
+          long[] copy = ones();
+          if (valid != null) {
+            System.arraycopy(valid, 0, copy, 0, (n + 63) >>> 6);
+          }
+          out = copy;
+        }
+        out[i >>> 6] &= ~(1L << i);
+      }
+    }
+    quotient.validBits = out;
+    return quotient;
+  }
+
+  /** The rows where both columns are non-NULL as a bitmap, or null when no row is NULL. */
+  private long[] andValid(Col l, Col r) {
+    if (!l.hasNulls() && !r.hasNulls()) {
+      return null;
+    }
+    if (!r.hasNulls()) {
+      return validWords(l);
+    }
+    if (!l.hasNulls()) {
+      return validWords(r);
+    }
+    long[] a = validWords(l);
+    long[] b = validWords(r);
+    long[] out = scratch.words(n);
+    for (int w = 0; w < ((n + 63) >>> 6); w++) {
+      out[w] = a[w] & b[w];
+    }
+    return out;
+  }
+
   private Col decimalArithmetic(Arithmetic a, Col l, Col r) {
     DataType t = a.type();
     DataType lt = a.left().type();
@@ -360,11 +592,9 @@ final class BatchEval {
         || op == ArithmeticOp.REMAINDER) {
       return rows(a);
     }
-    boolean[] nulls = orNulls(l.nulls, r.nulls);
+    boolean[] nulls = orNulls(l.nulls(), r.nulls());
     boolean[] outNulls = nulls;
-    long[] x = l.longs;
-    long[] y = r.longs;
-    long[] out = new long[n];
+    long[] out = scratch.longs(n);
     int p = t.precision();
     if (op == ArithmeticOp.MULTIPLY) {
       int productScale = lt.scale() + rt.scale();
@@ -376,8 +606,10 @@ final class BatchEval {
         if (nulls != null && nulls[i]) {
           continue;
         }
-        long lo = x[i] * y[i];
-        if (Math.multiplyHigh(x[i], y[i]) != (lo >> 63)) {
+        long x = l.getLong(i);
+        long y = r.getLong(i);
+        long lo = x * y;
+        if (Math.multiplyHigh(x, y) != (lo >> 63)) {
           // The exact product needs more than 64 bits: this batch computes the node exactly.
           return rows(a);
         }
@@ -404,8 +636,8 @@ final class BatchEval {
         if (nulls != null && nulls[i]) {
           continue;
         }
-        long u = scaleUp(x[i], ls);
-        long w = scaleUp(y[i], rs);
+        long u = scaleUp(l.getLong(i), ls);
+        long w = scaleUp(r.getLong(i), rs);
         long v = subtract ? Math.subtractExact(u, w) : Math.addExact(u, w);
         if (!fits(v, p)) {
           if (a.ansi()) {
@@ -425,18 +657,22 @@ final class BatchEval {
     Col c = eval(neg.child());
     DataType t = neg.type();
     if (c.repr == Col.DOUBLE) {
-      double[] out = new double[n];
+      double[] out = scratch.doubles(n);
       for (int i = 0; i < n; i++) {
-        out[i] = -c.doubles[i];
+        out[i] = -c.getDouble(i);
       }
-      return Col.doubles(t, out, c.nulls, n);
+      return Col.doubles(t, out, c.nulls(), n);
     }
     if (c.repr != Col.LONG) {
       return rows(neg);
     }
-    long[] out = new long[n];
+    long[] out = scratch.longs(n);
+    boolean[] nulls = c.nulls();
     for (int i = 0; i < n; i++) {
-      long v = c.longs[i];
+      if (nulls != null && nulls[i]) {
+        continue;
+      }
+      long v = c.getLong(i);
       if (c.isNull(i)) {
         continue;
       }
@@ -453,52 +689,75 @@ final class BatchEval {
       }
       out[i] = negated;
     }
-    return Col.longs(t, out, c.nulls, n);
+    return Col.longs(t, out, nulls, n);
   }
 
   // ---- predicates ----
 
   private Col comparison(Comparison c) {
-    Col l = eval(c.left());
-    Col r = eval(c.right());
+    Col l;
+    Col r;
+    Object literal = null;
+    if (c.right() instanceof Literal lit
+        && !(c.left() instanceof Literal)
+        && (literal = ScalarEval.eval(lit, ordinal -> null)) != null) {
+      l = eval(c.left());
+      Col fast = compareWithLiteral(c, l, c.op(), literal);
+      if (fast != null) {
+        return fast;
+      }
+      r = eval(c.right());
+    } else if (c.left() instanceof Literal lit
+        && !(c.right() instanceof Literal)
+        && (literal = ScalarEval.eval(lit, ordinal -> null)) != null) {
+      r = eval(c.right());
+      Col fast = compareWithLiteral(c, r, flip(c.op()), literal);
+      if (fast != null) {
+        return fast;
+      }
+      l = eval(c.left());
+    } else {
+      l = eval(c.left());
+      r = eval(c.right());
+      Col fast = compareColumns(c, l, r);
+      if (fast != null) {
+        return fast;
+      }
+    }
     if (l.repr != r.repr || l.repr == Col.OBJECT) {
       return rows(c);
     }
-    int[] cmp = new int[n];
-    boolean[] nulls = orNulls(l.nulls, r.nulls);
+    int[] cmp = scratch.ints(n);
+    boolean[] nulls = orNulls(l.nulls(), r.nulls());
     switch (l.repr) {
       case Col.LONG -> {
-        long[] x = l.longs;
-        long[] y = r.longs;
         DataType lt = c.left().type();
         DataType rt = c.right().type();
         if (lt.isDecimal() && lt.scale() != rt.scale()) {
           int common = Math.max(lt.scale(), rt.scale());
           try {
-            long[] xs = new long[n];
-            long[] ys = new long[n];
             for (int i = 0; i < n; i++) {
               if (nulls == null || !nulls[i]) {
-                xs[i] = scaleUp(x[i], common - lt.scale());
-                ys[i] = scaleUp(y[i], common - rt.scale());
+                long x = scaleUp(l.getLong(i), common - lt.scale());
+                long y = scaleUp(r.getLong(i), common - rt.scale());
+                cmp[i] = Long.compare(x, y);
               }
             }
-            x = xs;
-            y = ys;
           } catch (ArithmeticException ex) {
             return rows(c);
           }
-        }
-        for (int i = 0; i < n; i++) {
-          cmp[i] = Long.compare(x[i], y[i]);
+        } else {
+          for (int i = 0; i < n; i++) {
+            cmp[i] = Long.compare(l.getLong(i), r.getLong(i));
+          }
         }
       }
       case Col.DOUBLE -> {
-        double[] x = l.doubles;
-        double[] y = r.doubles;
         for (int i = 0; i < n; i++) {
+          double x = l.getDouble(i);
+          double y = r.getDouble(i);
           // SQLOrderingUtil.compareDoubles: -0.0 == 0.0, NaN equal to itself and above all.
-          cmp[i] = x[i] == y[i] ? 0 : Double.compare(x[i], y[i]);
+          cmp[i] = x == y ? 0 : Double.compare(x, y);
         }
       }
       default -> {
@@ -511,7 +770,7 @@ final class BatchEval {
         }
       }
     }
-    long[] out = new long[n];
+    long[] out = scratch.longs(n);
     ComparisonOp op = c.op();
     for (int i = 0; i < n; i++) {
       int k = cmp[i];
@@ -538,34 +797,111 @@ final class BatchEval {
     return Col.longs(DataType.BOOLEAN, out, nulls, n);
   }
 
-  /** AND ({@code and == true}) or OR with three-valued logic. */
-  private Col logic(Col l, Col r, boolean and) {
-    long[] out = new long[n];
-    boolean[] nulls = null;
-    long decisive = and ? 0 : 1;
-    for (int i = 0; i < n; i++) {
-      boolean ln = l.isNull(i);
-      boolean rn = r.isNull(i);
-      if ((!ln && l.longs[i] == decisive) || (!rn && r.longs[i] == decisive)) {
-        out[i] = decisive;
-      } else if (ln || rn) {
-        if (nulls == null) {
-          nulls = new boolean[n];
-        }
-        nulls[i] = true;
-      } else {
-        out[i] = 1 - decisive;
-      }
-    }
-    return Col.longs(DataType.BOOLEAN, out, nulls, n);
+  /** The operator with its operands swapped: {@code a op b} is {@code b flip(op) a}. */
+  private static ComparisonOp flip(ComparisonOp op) {
+    return switch (op) {
+      case LESS_THAN -> ComparisonOp.GREATER_THAN;
+      case LESS_THAN_OR_EQUAL -> ComparisonOp.GREATER_THAN_OR_EQUAL;
+      case GREATER_THAN -> ComparisonOp.LESS_THAN;
+      case GREATER_THAN_OR_EQUAL -> ComparisonOp.LESS_THAN_OR_EQUAL;
+      default -> op;
+    };
   }
 
-  private Col nullTest(Col c, long whenNull) {
-    long[] out = new long[n];
-    for (int i = 0; i < n; i++) {
-      out[i] = c.isNull(i) ? whenNull : 1 - whenNull;
+  /** The vector a kernel can read a column from in place (this batch's rows only), or null. */
+  private BaseFixedWidthVector kernelVector(Col c) {
+    if (c.inPlace()
+        && c.vector instanceof BaseFixedWidthVector v
+        && v.getValueCount() == n
+        && (v instanceof BigIntVector
+            || v instanceof TimeStampVector
+            || v instanceof IntVector
+            || v instanceof DateDayVector
+            || v instanceof Float8Vector)) {
+      return v;
     }
-    return Col.longs(DataType.BOOLEAN, out, null, n);
+    return null;
+  }
+
+  /** {@code column op literal} with a {@link Filters} kernel over the Arrow buffers, or null. */
+  private Col compareWithLiteral(Comparison c, Col column, ComparisonOp op, Object literal) {
+    if (!c.left().type().equals(c.right().type())) {
+      return null;
+    }
+    BaseFixedWidthVector v = kernelVector(column);
+    if (v == null) {
+      return null;
+    }
+    long[] value = scratch.words(n);
+    long[] valid = scratch.words(n);
+    if (v instanceof Float8Vector) {
+      if (!(literal instanceof Double d)) {
+        return null;
+      }
+      Filters.compareDouble(v, op, d, value, valid);
+    } else if (!(literal instanceof Long x)) {
+      return null;
+    } else if (v.getTypeWidth() == 8) {
+      Filters.compareLong(v, op, x, value, valid);
+    } else {
+      Filters.compareInt(v, op, x, value, valid);
+    }
+    return Col.bits(value, valid, n, scratch);
+  }
+
+  /** {@code left op right} of two plain columns with a {@link Filters} kernel, or null. */
+  private Col compareColumns(Comparison c, Col l, Col r) {
+    if (!c.left().type().equals(c.right().type())) {
+      return null;
+    }
+    BaseFixedWidthVector a = kernelVector(l);
+    BaseFixedWidthVector b = kernelVector(r);
+    if (a == null || b == null || a.getTypeWidth() != b.getTypeWidth()) {
+      return null;
+    }
+    boolean da = a instanceof Float8Vector;
+    boolean db = b instanceof Float8Vector;
+    if (da != db) {
+      return null;
+    }
+    long[] value = scratch.words(n);
+    long[] valid = scratch.words(n);
+    if (da) {
+      Filters.compareDoubles(a, c.op(), b, value, valid);
+    } else if (a.getTypeWidth() == 8) {
+      Filters.compareLongs(a, c.op(), b, value, valid);
+    } else {
+      Filters.compareInts(a, c.op(), b, value, valid);
+    }
+    return Col.bits(value, valid, n, scratch);
+  }
+
+  /** AND ({@code and == true}) or OR with three-valued logic, a word of rows at a time. */
+  private Col logic(Col l, Col r, boolean and) {
+    long[][] a = boolWords(l);
+    long[][] b = boolWords(r);
+    long[] value = scratch.words(n);
+    long[] valid = scratch.words(n);
+    if (and) {
+      Filters.and(a[0], a[1], b[0], b[1], value, valid, n);
+    } else {
+      Filters.or(a[0], a[1], b[0], b[1], value, valid, n);
+    }
+    return Col.bits(value, valid, n, scratch);
+  }
+
+  /** IS NULL ({@code whenNull == 1}) or IS NOT NULL, from the validity bitmap. */
+  private Col nullTest(Col c, long whenNull) {
+    long[] valid = validWords(c);
+    long[] value = scratch.words(n);
+    int words = (n + 63) >>> 6;
+    for (int w = 0; w < words; w++) {
+      value[w] = whenNull == 1 ? ~valid[w] : valid[w];
+    }
+    if (words > 0 && (n & 63) != 0) {
+      value[words - 1] &= (1L << n) - 1;
+    }
+    return Col.bits(value, null, n, scratch);
   }
 
   private Col in(In in) {
@@ -593,20 +929,20 @@ final class BatchEval {
         return rows(in);
       }
     }
-    long[] out = new long[n];
-    boolean[] nulls = c.nulls == null ? null : c.nulls.clone();
+    long[] out = scratch.longs(n);
+    boolean[] nulls = c.hasNulls() ? copy(c.nulls()) : null;
     for (int i = 0; i < n; i++) {
       if (c.isNull(i)) {
         continue;
       }
       boolean found = false;
       if (c.repr == Col.LONG) {
-        long v = c.longs[i];
+        long v = c.getLong(i);
         for (int j = 0; j < m && !found; j++) {
           found = ls[j] == v;
         }
       } else {
-        double v = c.doubles[i];
+        double v = c.getDouble(i);
         for (int j = 0; j < m && !found; j++) {
           found = v == ds[j] || (Double.isNaN(v) && Double.isNaN(ds[j]));
         }
@@ -615,7 +951,7 @@ final class BatchEval {
         out[i] = 1;
       } else if (sawNull) {
         if (nulls == null) {
-          nulls = new boolean[n];
+          nulls = scratch.booleans(n);
         }
         nulls[i] = true;
       }
@@ -634,8 +970,8 @@ final class BatchEval {
       values[b] = eval(cw.branches().get(b).value());
     }
     values[branches] = cw.elseValue() == null ? null : eval(cw.elseValue());
-    int[] choice = new int[n];
-    Arrays.fill(choice, branches);
+    int[] choice = scratch.ints(n);
+    Arrays.fill(choice, 0, n, branches);
     for (int b = branches - 1; b >= 0; b--) {
       Col cond = conditions[b];
       for (int i = 0; i < n; i++) {
@@ -653,8 +989,8 @@ final class BatchEval {
     for (int j = 0; j < k; j++) {
       values[j] = eval(co.args().get(j));
     }
-    int[] choice = new int[n];
-    Arrays.fill(choice, k);
+    int[] choice = scratch.ints(n);
+    Arrays.fill(choice, 0, n, k);
     for (int j = k - 1; j >= 0; j--) {
       for (int i = 0; i < n; i++) {
         if (!values[j].isNull(i)) {
@@ -680,19 +1016,19 @@ final class BatchEval {
       return rows(e);
     }
     boolean[] nulls = null;
-    long[] ls = repr == Col.LONG ? new long[n] : null;
-    double[] ds = repr == Col.DOUBLE ? new double[n] : null;
+    long[] ls = repr == Col.LONG ? scratch.longs(n) : null;
+    double[] ds = repr == Col.DOUBLE ? scratch.doubles(n) : null;
     for (int i = 0; i < n; i++) {
       Col v = values[choice[i]];
       if (v == null || v.isNull(i)) {
         if (nulls == null) {
-          nulls = new boolean[n];
+          nulls = scratch.booleans(n);
         }
         nulls[i] = true;
       } else if (ls != null) {
-        ls[i] = v.longs[i];
+        ls[i] = v.getLong(i);
       } else {
-        ds[i] = v.doubles[i];
+        ds[i] = v.getDouble(i);
       }
     }
     return ls != null ? Col.longs(type, ls, nulls, n) : Col.doubles(type, ds, nulls, n);
@@ -711,61 +1047,60 @@ final class BatchEval {
     TypeKind tk = to.kind();
     boolean ansi = c.ansi();
     if (v.repr == Col.DOUBLE) {
-      double[] d = v.doubles;
       if (tk == TypeKind.DOUBLE) {
-        return Col.doubles(to, d, v.nulls, n);
+        return v.as(to);
       }
       if (tk == TypeKind.FLOAT) {
-        double[] out = new double[n];
+        double[] out = scratch.doubles(n);
         for (int i = 0; i < n; i++) {
-          out[i] = (float) d[i];
+          out[i] = (float) v.getDouble(i);
         }
-        return Col.doubles(to, out, v.nulls, n);
+        return Col.doubles(to, out, v.nulls(), n);
       }
       if (tk == TypeKind.BOOLEAN) {
-        long[] out = new long[n];
+        long[] out = scratch.longs(n);
         for (int i = 0; i < n; i++) {
-          out[i] = d[i] != 0 ? 1 : 0;
+          out[i] = v.getDouble(i) != 0 ? 1 : 0;
         }
-        return Col.longs(to, out, v.nulls, n);
+        return Col.longs(to, out, v.nulls(), n);
       }
       if (tk.isIntegral() && !ansi) {
-        long[] out = new long[n];
+        long[] out = scratch.longs(n);
         for (int i = 0; i < n; i++) {
           // Spark's non-ANSI byte and short casts go through int.
-          out[i] = tk == TypeKind.LONG ? (long) d[i] : wrap((int) d[i], tk);
+          double d = v.getDouble(i);
+          out[i] = tk == TypeKind.LONG ? (long) d : wrap((int) d, tk);
         }
-        return Col.longs(to, out, v.nulls, n);
+        return Col.longs(to, out, v.nulls(), n);
       }
       return rows(c);
     }
     if (v.repr != Col.LONG) {
       return rows(c);
     }
-    long[] x = v.longs;
     if (fk == TypeKind.DECIMAL) {
       int s = from.scale();
       if (tk == TypeKind.DECIMAL) {
         return rescale(c, v, s, to, ansi);
       }
       if (tk == TypeKind.BOOLEAN) {
-        long[] out = new long[n];
+        long[] out = scratch.longs(n);
         for (int i = 0; i < n; i++) {
-          out[i] = x[i] != 0 ? 1 : 0;
+          out[i] = v.getLong(i) != 0 ? 1 : 0;
         }
-        return Col.longs(to, out, v.nulls, n);
+        return Col.longs(to, out, v.nulls(), n);
       }
       if (tk.isIntegral() && (!ansi || tk == TypeKind.LONG || from.precision() <= 18)) {
-        long[] out = new long[n];
+        long[] out = scratch.longs(n);
         for (int i = 0; i < n; i++) {
-          long truncated = x[i] / POW10[s];
+          long truncated = v.getLong(i) / POW10[s];
           long narrowed = wrap(truncated, tk);
           if (ansi && narrowed != truncated && !v.isNull(i)) {
             throw Deopt.INSTANCE;
           }
           out[i] = narrowed;
         }
-        return Col.longs(to, out, v.nulls, n);
+        return Col.longs(to, out, v.nulls(), n);
       }
       return rows(c);
     }
@@ -775,29 +1110,35 @@ final class BatchEval {
       return rows(c);
     }
     if (tk == TypeKind.DOUBLE || tk == TypeKind.FLOAT) {
-      double[] out = new double[n];
+      double[] out = scratch.doubles(n);
       for (int i = 0; i < n; i++) {
-        out[i] = tk == TypeKind.DOUBLE ? (double) x[i] : (double) (float) x[i];
+        long x = v.getLong(i);
+        out[i] = tk == TypeKind.DOUBLE ? (double) x : (double) (float) x;
       }
-      return Col.doubles(to, out, v.nulls, n);
+      return Col.doubles(to, out, v.nulls(), n);
     }
     if (tk == TypeKind.BOOLEAN) {
-      long[] out = new long[n];
+      long[] out = scratch.longs(n);
       for (int i = 0; i < n; i++) {
-        out[i] = x[i] != 0 ? 1 : 0;
+        out[i] = v.getLong(i) != 0 ? 1 : 0;
       }
-      return Col.longs(to, out, v.nulls, n);
+      return Col.longs(to, out, v.nulls(), n);
     }
     if (tk.isIntegral()) {
-      long[] out = new long[n];
+      if (widens(fk, tk)) {
+        // Every value is already a value of the wider type: the same storage serves.
+        return v.as(to);
+      }
+      long[] out = scratch.longs(n);
       for (int i = 0; i < n; i++) {
-        long narrowed = wrap(x[i], tk);
-        if (ansi && narrowed != x[i] && !v.isNull(i)) {
+        long x = v.getLong(i);
+        long narrowed = wrap(x, tk);
+        if (ansi && narrowed != x && !v.isNull(i)) {
           throw Deopt.INSTANCE;
         }
         out[i] = narrowed;
       }
-      return Col.longs(to, out, v.nulls, n);
+      return Col.longs(to, out, v.nulls(), n);
     }
     if (tk == TypeKind.DECIMAL && fk != TypeKind.BOOLEAN) {
       return rescale(c, v, 0, to, ansi);
@@ -811,31 +1152,47 @@ final class BatchEval {
     if (diff > 18 || diff < -18) {
       return rows(c);
     }
-    long[] x = v.longs;
-    long[] out = new long[n];
-    boolean[] nulls = v.nulls;
+    long[] out = scratch.longs(n);
+    boolean[] nulls = v.nulls();
+    boolean[] given = nulls;
     for (int i = 0; i < n; i++) {
       if (v.isNull(i)) {
         continue;
       }
+      long x = v.getLong(i);
       long r;
       if (diff >= 0) {
-        long hi = Math.multiplyHigh(x[i], POW10[diff]);
-        r = x[i] * POW10[diff];
+        long hi = Math.multiplyHigh(x, POW10[diff]);
+        r = x * POW10[diff];
         if (hi != (r >> 63)) {
           return rows(c);
         }
       } else {
-        r = roundHalfUp(x[i], -diff);
+        r = roundHalfUp(x, -diff);
       }
       if (!fits(r, to.precision())) {
         if (ansi) {
           throw Deopt.INSTANCE;
         }
-        nulls = setNull(nulls == v.nulls ? copy(nulls) : nulls, i);
+        nulls = setNull(nulls == given ? copy(nulls) : nulls, i);
       }
       out[i] = r;
     }
     return Col.longs(to, out, nulls, n);
+  }
+
+  /** Whether every value of integral kind {@code from} is a value of integral kind {@code to}. */
+  private static boolean widens(TypeKind from, TypeKind to) {
+    return rank(from) >= 0 && rank(to) >= rank(from);
+  }
+
+  private static int rank(TypeKind k) {
+    return switch (k) {
+      case BYTE -> 0;
+      case SHORT -> 1;
+      case INT -> 2;
+      case LONG -> 3;
+      default -> -1;
+    };
   }
 }

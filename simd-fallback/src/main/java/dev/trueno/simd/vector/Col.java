@@ -5,17 +5,29 @@ import dev.trueno.core.types.TypeKind;
 import dev.trueno.core.types.Utf8;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
+import org.apache.arrow.vector.FieldVector;
 
 /**
- * One column of values for the rows of a batch, in primitive arrays where the type allows.
+ * One column of values for the rows of a batch: in primitive arrays, read in place from an Arrow
+ * vector's buffers, or (booleans) as bitmaps.
  *
  * <p>Representations: {@link #LONG} for booleans (0/1), integral kinds, dates, timestamps and
  * decimals whose unscaled values all fit a long (unscaled, at the type's scale); {@link #DOUBLE}
  * for float and double (a float is the double holding the same value); {@link #STRING} for strings
  * (UTF-8 bytes of row {@code i} are {@code data[offsets[i]..offsets[i+1])}); {@link #OBJECT} for
- * decimals that do not fit a long (BigDecimal at the type's scale). {@code nulls} is null when no
- * row is NULL; values at NULL rows are unspecified.
+ * decimals that do not fit a long (BigDecimal at the type's scale). Values at NULL rows are
+ * unspecified.
+ *
+ * <p>Storage of LONG and DOUBLE values, one of: {@code longs}/{@code doubles} arrays; an Arrow data
+ * buffer read in place ({@code raw}, a little-endian view of {@code width}-byte values; width 16 is
+ * a decimal's low word, 0 a bit-packed boolean); or, for booleans, {@code bits} in {@code
+ * kernels.Bitmaps} form. NULLs, one of: {@code nulls}; the Arrow validity buffer in place ({@code
+ * validity}); {@code validBits} (a set bit is a non-NULL row); none of them when no row is NULL.
+ * Readers use {@link #getLong}, {@link #getDouble} and {@link #isNull}, or specialize on the
+ * storage; {@link #longs()}, {@link #doubles()} and {@link #nulls()} give arrays, filling them
+ * (once per column and batch, from the batch's {@link Scratch}) where the storage is not an array.
  */
 final class Col {
   static final int LONG = 0;
@@ -33,10 +45,147 @@ final class Col {
   int[] offsets;
   boolean[] nulls;
 
+  /** The Arrow vector read in place, for kernels; null unless {@code raw} is set. */
+  FieldVector vector;
+
+  ByteBuffer raw;
+  int width;
+  ByteBuffer validity;
+  long[] bits;
+  long[] validBits;
+
+  /** Where arrays filled from other storage come from; null for a fresh array each time. */
+  Scratch scratch;
+
   Col(DataType type, int repr, int rows) {
     this.type = type;
     this.repr = repr;
     this.rows = rows;
+  }
+
+  /**
+   * A column over an Arrow vector's buffers, read in place.
+   *
+   * @param raw little-endian view of the data buffer
+   * @param width bytes per value (16: a decimal's low word; 0: one bit per value)
+   * @param validity little-endian view of the validity buffer, or null when no row is NULL
+   */
+  static Col arrow(
+      FieldVector vector,
+      DataType type,
+      int repr,
+      ByteBuffer raw,
+      int width,
+      ByteBuffer validity,
+      int rows,
+      Scratch scratch) {
+    Col c = new Col(type, repr, rows);
+    c.vector = vector;
+    c.raw = raw;
+    c.width = width;
+    c.validity = validity;
+    c.scratch = scratch;
+    return c;
+  }
+
+  /** A boolean column of bitmaps; {@code valid} null when no row is NULL. */
+  static Col bits(long[] value, long[] valid, int rows, Scratch scratch) {
+    Col c = new Col(DataType.BOOLEAN, LONG, rows);
+    c.bits = value;
+    c.validBits = valid;
+    c.scratch = scratch;
+    return c;
+  }
+
+  /** This column's values and NULLs as values of {@code other} (same representation). */
+  Col as(DataType other) {
+    Col c = new Col(other, repr, rows);
+    c.longs = longs;
+    c.doubles = doubles;
+    c.objects = objects;
+    c.data = data;
+    c.offsets = offsets;
+    c.nulls = nulls;
+    c.vector = vector;
+    c.raw = raw;
+    c.width = width;
+    c.validity = validity;
+    c.bits = bits;
+    c.validBits = validBits;
+    c.scratch = scratch;
+    return c;
+  }
+
+  /** Whether values are read from an Arrow buffer in place. */
+  boolean inPlace() {
+    return raw != null && longs == null && doubles == null;
+  }
+
+  /** Whether some row may be NULL (false means none is). */
+  boolean hasNulls() {
+    return nulls != null || validity != null || validBits != null;
+  }
+
+  /** The value of row {@code i} of a LONG column. */
+  long getLong(int i) {
+    if (longs != null) {
+      return longs[i];
+    }
+    if (bits != null) {
+      return (bits[i >>> 6] >>> i) & 1;
+    }
+    return switch (width) {
+      case 8 -> raw.getLong(i << 3);
+      case 16 -> raw.getLong(i << 4);
+      case 4 -> raw.getInt(i << 2);
+      case 2 -> raw.getShort(i << 1);
+      case 1 -> raw.get(i);
+      default -> (raw.get(i >>> 3) >>> (i & 7)) & 1;
+    };
+  }
+
+  /** The value of row {@code i} of a DOUBLE column. */
+  double getDouble(int i) {
+    if (doubles != null) {
+      return doubles[i];
+    }
+    return width == 8 ? raw.getDouble(i << 3) : raw.getFloat(i << 2);
+  }
+
+  /** The values of a LONG column as an array (filled once where stored otherwise). */
+  long[] longs() {
+    if (longs == null) {
+      long[] out = scratch == null ? new long[rows] : scratch.longs(rows);
+      for (int i = 0; i < rows; i++) {
+        out[i] = getLong(i);
+      }
+      longs = out;
+    }
+    return longs;
+  }
+
+  /** The values of a DOUBLE column as an array (filled once where stored otherwise). */
+  double[] doubles() {
+    if (doubles == null) {
+      double[] out = scratch == null ? new double[rows] : scratch.doubles(rows);
+      for (int i = 0; i < rows; i++) {
+        out[i] = getDouble(i);
+      }
+      doubles = out;
+    }
+    return doubles;
+  }
+
+  /** The NULL mask as an array, or null when no row is NULL. */
+  boolean[] nulls() {
+    if (nulls == null && (validity != null || validBits != null)) {
+      boolean[] out = scratch == null ? new boolean[rows] : scratch.booleans(rows);
+      for (int i = 0; i < rows; i++) {
+        out[i] = isNull(i);
+      }
+      nulls = out;
+    }
+    return nulls;
   }
 
   static Col longs(DataType type, long[] values, boolean[] nulls, int rows) {
@@ -74,7 +223,13 @@ final class Col {
   }
 
   boolean isNull(int i) {
-    return nulls != null && nulls[i];
+    if (nulls != null) {
+      return nulls[i];
+    }
+    if (validity != null) {
+      return (validity.get(i >>> 3) & (1 << (i & 7))) == 0;
+    }
+    return validBits != null && (validBits[i >>> 6] & (1L << i)) == 0;
   }
 
   /** The value of row {@code i} in the scalar evaluator's physical form, or null. */
@@ -84,13 +239,13 @@ final class Col {
     }
     return switch (repr) {
       case LONG -> {
-        long v = longs[i];
+        long v = getLong(i);
         if (type.kind() == TypeKind.BOOLEAN) {
           yield v != 0;
         }
         yield type.isDecimal() ? BigDecimal.valueOf(v, type.scale()) : (Object) v;
       }
-      case DOUBLE -> doubles[i];
+      case DOUBLE -> getDouble(i);
       case STRING -> Utf8.wrap(Arrays.copyOfRange(data, offsets[i], offsets[i + 1]));
       default -> objects[i];
     };
@@ -98,7 +253,7 @@ final class Col {
 
   /** True when row {@code i} is TRUE (not NULL, not false); only for boolean columns. */
   boolean isTrue(int i) {
-    return !isNull(i) && longs[i] != 0;
+    return !isNull(i) && getLong(i) != 0;
   }
 
   /** A column of one value repeated. */

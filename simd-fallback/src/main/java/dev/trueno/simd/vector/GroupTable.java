@@ -4,6 +4,7 @@ import dev.trueno.core.types.DataType;
 import dev.trueno.core.types.TypeKind;
 import dev.trueno.simd.vector.kernels.Hashing;
 import java.math.BigDecimal;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
@@ -53,33 +54,52 @@ final class GroupTable {
   }
 
   /**
-   * A key column of one batch in the table's canonical form: fixed-width values as longs (with
-   * BigDecimals where they do not fit), strings as the batch's bytes and offsets.
+   * A key column of one batch in the table's canonical form: fixed-width values as longs (doubles
+   * as their normalized bits, with BigDecimals where decimals do not fit), strings as the batch's
+   * bytes and offsets. Values and NULLs are read from the batch's column (in place where it reads
+   * an Arrow buffer), not copied.
    */
   static final class KeyCol {
     long[] longs;
+    ByteBuffer raw8;
+    Col col;
+    boolean nullable;
+    boolean doubles;
     Object[] bigs;
     boolean[] nulls;
     byte[] data;
     int[] offsets;
+
+    /** The canonical value of a non-NULL row. */
+    long key(int i) {
+      if (longs != null) {
+        return longs[i];
+      }
+      if (raw8 != null) {
+        return raw8.getLong(i << 3);
+      }
+      if (doubles) {
+        double d = col.getDouble(i);
+        return d == 0.0 ? 0L : Double.doubleToLongBits(d);
+      }
+      return col.getLong(i);
+    }
+
+    boolean isNull(int i) {
+      return nulls != null ? nulls[i] : nullable && col.isNull(i);
+    }
   }
 
   KeyCol canonical(int c, Col col) {
     KeyCol k = new KeyCol();
     int n = col.rows;
-    k.nulls = col.nulls;
     DataType t = types[c];
     if (isString[c]) {
+      k.nulls = col.nulls();
       k.data = col.data;
       k.offsets = col.offsets;
-    } else if (col.repr == Col.DOUBLE) {
-      long[] out = new long[n];
-      double[] d = col.doubles;
-      for (int i = 0; i < n; i++) {
-        out[i] = d[i] == 0.0 ? 0L : Double.doubleToLongBits(d[i]);
-      }
-      k.longs = out;
     } else if (col.repr == Col.OBJECT) {
+      k.nulls = col.nulls();
       long[] out = new long[n];
       Object[] big = new Object[n];
       for (int i = 0; i < n; i++) {
@@ -95,7 +115,16 @@ final class GroupTable {
       k.longs = out;
       k.bigs = big;
     } else {
-      k.longs = col.longs;
+      k.col = col;
+      k.nulls = col.nulls;
+      k.nullable = col.hasNulls();
+      if (col.repr == Col.DOUBLE) {
+        k.doubles = true;
+      } else if (col.longs != null) {
+        k.longs = col.longs;
+      } else if (col.inPlace() && col.width == 8) {
+        k.raw8 = col.raw;
+      }
     }
     return k;
   }
@@ -104,7 +133,7 @@ final class GroupTable {
   static void hash(KeyCol k, int n, long[] hashes, boolean first) {
     for (int i = 0; i < n; i++) {
       long h;
-      if (k.nulls != null && k.nulls[i]) {
+      if (k.isNull(i)) {
         h = Hashing.NULL_HASH;
       } else if (k.data != null) {
         long x = 0x811c9dc5L;
@@ -115,7 +144,7 @@ final class GroupTable {
       } else if (k.bigs != null && k.bigs[i] != null) {
         h = Hashing.hash((long) k.bigs[i].hashCode() * 31 + 7);
       } else {
-        h = Hashing.hash(k.longs[i]);
+        h = Hashing.hash(k.key(i));
       }
       hashes[i] = first ? h : Hashing.combine(hashes[i], h);
     }
@@ -148,7 +177,7 @@ final class GroupTable {
   private boolean equal(KeyCol[] keys, int keyCount, int g, int i) {
     for (int c = 0; c < keyCount; c++) {
       KeyCol k = keys[c];
-      boolean rowNull = k.nulls != null && k.nulls[i];
+      boolean rowNull = k.isNull(i);
       if (nulls[c][g] != rowNull) {
         return false;
       }
@@ -167,7 +196,7 @@ final class GroupTable {
           if (rowBig == null || !rowBig.equals(groupBig)) {
             return false;
           }
-        } else if (longs[c][g] != k.longs[i]) {
+        } else if (longs[c][g] != k.key(i)) {
           return false;
         }
       }
@@ -195,7 +224,7 @@ final class GroupTable {
     groupHash[g] = h;
     for (int c = 0; c < keys.length; c++) {
       KeyCol k = keys[c];
-      boolean rowNull = k.nulls != null && k.nulls[i];
+      boolean rowNull = k.isNull(i);
       nulls[c][g] = rowNull;
       if (isString[c]) {
         int[] o = offsets[c];
@@ -209,7 +238,7 @@ final class GroupTable {
         }
         o[g + 1] = start + len;
       } else {
-        longs[c][g] = rowNull ? 0 : k.longs[i];
+        longs[c][g] = rowNull ? 0 : k.key(i);
         Object big = rowNull || k.bigs == null ? null : k.bigs[i];
         if (big != null) {
           if (bigs[c] == null) {

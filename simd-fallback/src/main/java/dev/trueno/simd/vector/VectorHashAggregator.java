@@ -28,10 +28,11 @@ import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * Hash aggregation a column at a time: per batch, the keys, filters and arguments are evaluated
- * into primitive columns, keys are hashed column-wise (Vector API kernels over Arrow buffers where
- * a key is a plain column), rows get group ids from an open-addressing table, and each aggregate
- * folds its (group id, value) arrays in one loop. Global aggregates over plain columns use the
- * Vector API reductions in place.
+ * into columns (plain column references read the Arrow buffers in place, computed values go to
+ * scratch arrays reused across batches), keys are hashed column-wise (Vector API kernels over Arrow
+ * buffers where a key is a plain column), rows get group ids from an open-addressing table, and
+ * each aggregate folds its (group id, value) pairs in one loop. Global aggregates over plain
+ * columns use the Vector API reductions in place.
  *
  * <p>Errors follow the scalar reference exactly: vectorized steps never raise a user error
  * themselves; when one would, the batch is evaluated row by row in the reference's order and the
@@ -47,6 +48,7 @@ final class VectorHashAggregator implements Aggregator {
   private final boolean merge;
   private final GroupTable table;
   private final AggStates.State[] states;
+  private final Scratch scratch = new Scratch();
   private long inputRows;
   private boolean resultsStarted;
   private int emitted;
@@ -96,12 +98,14 @@ final class VectorHashAggregator implements Aggregator {
       return;
     }
     List<FieldVector> vectors = batch.getFieldVectors();
+    // Arrays of the previous batch's columns are free again: nothing holds them past its consume.
+    scratch.reset();
     Col[] cache = new Col[vectors.size()];
     BatchEval.Source source =
         ordinal -> {
           Col c = cache[ordinal];
           if (c == null) {
-            c = ArrowCols.read(vectors.get(ordinal), plan.input().get(ordinal).type(), n);
+            c = ArrowCols.read(vectors.get(ordinal), plan.input().get(ordinal).type(), n, scratch);
             cache[ordinal] = c;
           }
           return c;
@@ -118,7 +122,7 @@ final class VectorHashAggregator implements Aggregator {
     int keyRows = pending == null ? n : in.errorRow + (in.errorKeysDone ? 1 : 0);
     int[] gids = null;
     if (!global) {
-      gids = new int[n];
+      gids = scratch.ints(n);
       assignGroups(in.keys, vectorized ? vectors : null, keyRows, gids);
       for (AggStates.State s : states) {
         s.grow(table.size());
@@ -155,7 +159,7 @@ final class VectorHashAggregator implements Aggregator {
   }
 
   private Inputs vectorized(BatchEval.Source source, int n) {
-    BatchEval eval = new BatchEval(source, n);
+    BatchEval eval = new BatchEval(source, n, scratch);
     Inputs in = new Inputs();
     List<Expr> keys = plan.groupingKeys();
     in.keys = new Col[keys.size()];
@@ -173,7 +177,7 @@ final class VectorHashAggregator implements Aggregator {
       }
       if (call.filter() != null) {
         Col f = eval.eval(call.filter());
-        boolean[] sel = new boolean[n];
+        boolean[] sel = scratch.booleans(n);
         for (int i = 0; i < n; i++) {
           sel[i] = f.isTrue(i);
         }
@@ -269,7 +273,7 @@ final class VectorHashAggregator implements Aggregator {
 
   private void assignGroups(Col[] keys, List<FieldVector> vectors, int rows, int[] gids) {
     int n = keys[0].rows;
-    long[] hashes = new long[n];
+    long[] hashes = scratch.longs(n);
     GroupTable.KeyCol[] canonical = new GroupTable.KeyCol[keys.length];
     List<Expr> keyExprs = plan.groupingKeys();
     for (int k = 0; k < keys.length; k++) {
@@ -372,7 +376,8 @@ final class VectorHashAggregator implements Aggregator {
     if (!plan.mode().outputsResults() || plan.resultProjection().isEmpty()) {
       return agg;
     }
-    BatchEval eval = new BatchEval(ordinal -> agg[ordinal], count);
+    scratch.reset();
+    BatchEval eval = new BatchEval(ordinal -> agg[ordinal], count, scratch);
     List<Expr> projection = plan.resultProjection();
     Col[] out = new Col[projection.size()];
     for (int i = 0; i < out.length; i++) {
