@@ -84,8 +84,11 @@ final class AggStates {
     /** Folds in buffers from another phase, columns in {@code bufferFields} order. */
     abstract void merge(int[] gids, Col[] buffer, int from, int to);
 
-    /** Global aggregation over a whole Arrow column in place; false when not applicable. */
-    boolean reduce(FieldVector column) {
+    /**
+     * Global aggregation over an Arrow column in place, over the rows {@code selection} (a bitmap,
+     * or null for every row) keeps; false when not applicable.
+     */
+    boolean reduce(FieldVector column, long[] selection) {
       return false;
     }
 
@@ -184,11 +187,11 @@ final class AggStates {
     }
 
     @Override
-    boolean reduce(FieldVector column) {
+    boolean reduce(FieldVector column, long[] selection) {
       if (star || !(column instanceof BaseFixedWidthVector f)) {
         return false;
       }
-      counts[0] += Reductions.countValid(f, null);
+      counts[0] += Reductions.countValid(f, selection);
       return true;
     }
 
@@ -289,12 +292,12 @@ final class AggStates {
     }
 
     @Override
-    boolean reduce(FieldVector column) {
+    boolean reduce(FieldVector column, long[] selection) {
       LongAggregate r;
       if (column instanceof BigIntVector f) {
-        r = Reductions.sumLong(f, null, sums[0], call.ansi());
+        r = Reductions.sumLong(f, selection, sums[0], call.ansi());
       } else if (column instanceof IntVector f) {
-        r = Reductions.sumInt(f, null, sums[0], call.ansi());
+        r = Reductions.sumInt(f, selection, sums[0], call.ansi());
       } else {
         return false;
       }
@@ -372,11 +375,11 @@ final class AggStates {
     }
 
     @Override
-    boolean reduce(FieldVector column) {
+    boolean reduce(FieldVector column, long[] selection) {
       if (!(column instanceof Float8Vector f)) {
         return false;
       }
-      DoubleAggregate r = Reductions.sumDouble(f, null, sums[0]);
+      DoubleAggregate r = Reductions.sumDouble(f, selection, sums[0]);
       if (r.count() > 0) {
         sums[0] = r.value();
         seen[0] = true;
@@ -445,12 +448,12 @@ final class AggStates {
     }
 
     @Override
-    boolean reduce(FieldVector column) {
+    boolean reduce(FieldVector column, long[] selection) {
       LongAggregate r;
       if (column instanceof BigIntVector f) {
-        r = max ? Reductions.maxLong(f, null) : Reductions.minLong(f, null);
+        r = max ? Reductions.maxLong(f, selection) : Reductions.minLong(f, selection);
       } else if (column instanceof IntVector f) {
-        r = max ? Reductions.maxInt(f, null) : Reductions.minInt(f, null);
+        r = max ? Reductions.maxInt(f, selection) : Reductions.minInt(f, selection);
       } else {
         return false;
       }
@@ -530,11 +533,12 @@ final class AggStates {
     }
 
     @Override
-    boolean reduce(FieldVector column) {
+    boolean reduce(FieldVector column, long[] selection) {
       if (!(column instanceof Float8Vector f)) {
         return false;
       }
-      DoubleAggregate r = max ? Reductions.maxDouble(f, null) : Reductions.minDouble(f, null);
+      DoubleAggregate r =
+          max ? Reductions.maxDouble(f, selection) : Reductions.minDouble(f, selection);
       if (r.count() > 0) {
         fold(0, r.value());
       }

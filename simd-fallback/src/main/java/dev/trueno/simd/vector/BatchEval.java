@@ -177,6 +177,15 @@ final class BatchEval {
     return out;
   }
 
+  /** {@code out} with the NULLs of {@code in}, in whatever form {@code in} holds them. */
+  private Col sameNulls(Col out, Col in) {
+    out.nulls = in.nulls;
+    out.validity = in.validity;
+    out.validBits = in.validBits;
+    out.scratch = scratch;
+    return out;
+  }
+
   /** A literal as a column of the batch's rows, in scratch arrays where it is a primitive. */
   private Col constant(Literal l) {
     Object v = ScalarEval.eval(l, ordinal -> null);
@@ -330,6 +339,7 @@ final class BatchEval {
           return divisionNulls(a, c, l, r);
         }
         c.validBits = andValid(l, r);
+        c.scratch = scratch;
         return c;
       }
       boolean[] nulls = orNulls(l.nulls(), r.nulls());
@@ -394,6 +404,7 @@ final class BatchEval {
       }
       Col c = Col.longs(t, out, null, n);
       c.validBits = andValid(l, r);
+      c.scratch = scratch;
       return c;
     }
     boolean[] nulls = orNulls(l.nulls(), r.nulls());
@@ -556,6 +567,7 @@ final class BatchEval {
       }
     }
     quotient.validBits = out;
+    quotient.scratch = scratch;
     return quotient;
   }
 
@@ -661,7 +673,7 @@ final class BatchEval {
       for (int i = 0; i < n; i++) {
         out[i] = -c.getDouble(i);
       }
-      return Col.doubles(t, out, c.nulls(), n);
+      return sameNulls(Col.doubles(t, out, null, n), c);
     }
     if (c.repr != Col.LONG) {
       return rows(neg);
@@ -1055,14 +1067,14 @@ final class BatchEval {
         for (int i = 0; i < n; i++) {
           out[i] = (float) v.getDouble(i);
         }
-        return Col.doubles(to, out, v.nulls(), n);
+        return sameNulls(Col.doubles(to, out, null, n), v);
       }
       if (tk == TypeKind.BOOLEAN) {
         long[] out = scratch.longs(n);
         for (int i = 0; i < n; i++) {
           out[i] = v.getDouble(i) != 0 ? 1 : 0;
         }
-        return Col.longs(to, out, v.nulls(), n);
+        return sameNulls(Col.longs(to, out, null, n), v);
       }
       if (tk.isIntegral() && !ansi) {
         long[] out = scratch.longs(n);
@@ -1071,7 +1083,7 @@ final class BatchEval {
           double d = v.getDouble(i);
           out[i] = tk == TypeKind.LONG ? (long) d : wrap((int) d, tk);
         }
-        return Col.longs(to, out, v.nulls(), n);
+        return sameNulls(Col.longs(to, out, null, n), v);
       }
       return rows(c);
     }
@@ -1088,7 +1100,7 @@ final class BatchEval {
         for (int i = 0; i < n; i++) {
           out[i] = v.getLong(i) != 0 ? 1 : 0;
         }
-        return Col.longs(to, out, v.nulls(), n);
+        return sameNulls(Col.longs(to, out, null, n), v);
       }
       if (tk.isIntegral() && (!ansi || tk == TypeKind.LONG || from.precision() <= 18)) {
         long[] out = scratch.longs(n);
@@ -1100,7 +1112,7 @@ final class BatchEval {
           }
           out[i] = narrowed;
         }
-        return Col.longs(to, out, v.nulls(), n);
+        return sameNulls(Col.longs(to, out, null, n), v);
       }
       return rows(c);
     }
@@ -1115,14 +1127,14 @@ final class BatchEval {
         long x = v.getLong(i);
         out[i] = tk == TypeKind.DOUBLE ? (double) x : (double) (float) x;
       }
-      return Col.doubles(to, out, v.nulls(), n);
+      return sameNulls(Col.doubles(to, out, null, n), v);
     }
     if (tk == TypeKind.BOOLEAN) {
       long[] out = scratch.longs(n);
       for (int i = 0; i < n; i++) {
         out[i] = v.getLong(i) != 0 ? 1 : 0;
       }
-      return Col.longs(to, out, v.nulls(), n);
+      return sameNulls(Col.longs(to, out, null, n), v);
     }
     if (tk.isIntegral()) {
       if (widens(fk, tk)) {
@@ -1138,7 +1150,7 @@ final class BatchEval {
         }
         out[i] = narrowed;
       }
-      return Col.longs(to, out, v.nulls(), n);
+      return sameNulls(Col.longs(to, out, null, n), v);
     }
     if (tk == TypeKind.DECIMAL && fk != TypeKind.BOOLEAN) {
       return rescale(c, v, 0, to, ansi);

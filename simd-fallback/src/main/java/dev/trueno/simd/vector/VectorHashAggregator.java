@@ -81,6 +81,7 @@ final class VectorHashAggregator implements Aggregator {
     Col[] keys;
     Col[][] args;
     boolean[][] selections;
+    long[][] selectionBits;
     TruenoException pending;
     int errorRow;
     boolean errorKeysDone;
@@ -143,10 +144,10 @@ final class VectorHashAggregator implements Aggregator {
       if (global
           && pending == null
           && vectorized
-          && call.filter() == null
+          && (call.filter() == null || in.selectionBits[c] != null)
           && call.argument() instanceof ColumnRef ref
           && vectors.get(ref.ordinal()).getValueCount() == n
-          && states[c].reduce(vectors.get(ref.ordinal()))) {
+          && states[c].reduce(vectors.get(ref.ordinal()), in.selectionBits[c])) {
         continue;
       }
       Col arg = in.args[c] == null ? null : in.args[c][0];
@@ -169,6 +170,7 @@ final class VectorHashAggregator implements Aggregator {
     List<AggregateCall> calls = plan.calls();
     in.args = new Col[calls.size()][];
     in.selections = new boolean[calls.size()][];
+    in.selectionBits = new long[calls.size()][];
     for (int c = 0; c < calls.size(); c++) {
       AggregateCall call = calls.get(c);
       if (merge) {
@@ -182,6 +184,14 @@ final class VectorHashAggregator implements Aggregator {
           sel[i] = f.isTrue(i);
         }
         in.selections[c] = sel;
+        if (f.bits != null) {
+          // The kept rows as a bitmap, for the global reductions over Arrow columns.
+          long[] keep = scratch.words(n);
+          for (int w = 0; w < keep.length && w < (n + 63) >>> 6; w++) {
+            keep[w] = f.validBits == null ? f.bits[w] : f.bits[w] & f.validBits[w];
+          }
+          in.selectionBits[c] = keep;
+        }
       }
       if (call.function() != AggregateFunction.COUNT_STAR) {
         // Evaluated for every row, filtered or not: an error here deopts to the row path, which
