@@ -1,0 +1,560 @@
+package dev.trueno.simd.vector.join;
+
+import dev.trueno.core.error.ErrorCode;
+import dev.trueno.core.error.TruenoException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+
+/**
+ * The build side of an equi-join: a hash table from key tuples to the build rows that carry them,
+ * probed batch by batch with a {@link ProbeCursor} that hands out matches in bounded chunks.
+ *
+ * <p>Build rows are numbered in the order their batches were {@linkplain #add added}; a match is
+ * reported as (build batch index, row in that batch). Each distinct key is stored once, in
+ * primitive arrays (longs per fixed-width column, one byte arena per string column), and owns a
+ * chain of its rows in build order through a {@code next} array, so a key shared by a million rows
+ * costs one slot and a million ints, and probing it compares keys once.
+ *
+ * <p>Key equality is Spark's join equality: a NULL in a key compared with {@code =} never matches
+ * (the row is not inserted, and a probe row with one finds nothing), NULL matches NULL in a key
+ * declared {@linkplain JoinKey#nullSafe null-safe}, every NaN is one value and -0.0 equals 0.0,
+ * integers compare by value whatever their width, strings by their UTF-8 bytes.
+ *
+ * <p>Memory is bounded: the table counts its own arrays and the Arrow buffers of the build batches
+ * it retains against a byte budget, and fails with {@link ErrorCode#MEMORY_EXHAUSTED} before
+ * growing past it, so that the join operator can partition the build side or fall back. The table
+ * does not own the build batches: the caller keeps them open while the table is used and closes
+ * them after it. Probing without tracking matches only reads the table, so one table may be probed
+ * by several threads at once; tracking matches ({@code trackMatches}) is for one thread.
+ */
+public final class JoinHashTable implements AutoCloseable {
+  /** Build rows are numbered by int; leave headroom for array headers. */
+  static final int MAX_ROWS = Integer.MAX_VALUE - 16;
+
+  private final int[] keyOrdinals;
+  private final boolean[] nullSafe;
+  private final long budgetBytes;
+  private final boolean trackMatches;
+
+  private KeyType[] keyTypes;
+  private final List<VectorSchemaRoot> batches = new ArrayList<>();
+  // batchStart[b] is the number of build rows before batch b; batchStart[batchCount] = rowCount.
+  private int[] batchStart = new int[9];
+  private int rowCount;
+  private long batchBytes;
+
+  // Per build row: the next row with the same key (-1 at the end of the chain).
+  int[] next = new int[0];
+  // Per build row: whether some probe row matched it (only with trackMatches).
+  long[] matched;
+
+  // Per distinct key, dense ids in first-seen order.
+  private int keyCount;
+  private long[] keyHash;
+  int[] keyHead;
+  private int[] keyTail;
+  private long[][] keyValues;
+  private byte[][] arena;
+  private int[][] arenaOffsets;
+  private boolean[][] keyNull;
+
+  // Open addressing, linear probing: key id + 1, 0 = empty; at most half full.
+  private int[] slots = new int[16];
+
+  private boolean probing;
+  private boolean closed;
+  private boolean broken;
+
+  /**
+   * An empty table for build batches whose keys are {@code keys}, allowed {@code budgetBytes} of
+   * memory for its arrays and the retained batches; with {@code trackMatches} it records which
+   * build rows found a match (for right and full outer joins and build-side semi and anti joins).
+   */
+  public JoinHashTable(List<JoinKey> keys, long budgetBytes, boolean trackMatches) {
+    if (keys.isEmpty() || keys.size() > 4) {
+      throw new TruenoException(
+          ErrorCode.UNSUPPORTED,
+          "A join hash table takes 1 to 4 key columns, got "
+              + keys.size()
+              + "; plan this join without Trueno");
+    }
+    int k = keys.size();
+    keyOrdinals = new int[k];
+    nullSafe = new boolean[k];
+    for (int c = 0; c < k; c++) {
+      keyOrdinals[c] = keys.get(c).ordinal();
+      nullSafe[c] = keys.get(c).nullSafe();
+    }
+    this.budgetBytes = budgetBytes;
+    this.trackMatches = trackMatches;
+    matched = trackMatches ? new long[0] : null;
+  }
+
+  /**
+   * Adds one build batch, which must stay open as long as this table is used; all batches are added
+   * before the first probe.
+   *
+   * @throws TruenoException {@link ErrorCode#MEMORY_EXHAUSTED} when the build side outgrows the
+   *     budget; the table is then unusable and should be closed
+   */
+  public void add(VectorSchemaRoot batch) {
+    checkOpen();
+    if (probing) {
+      throw new TruenoException(
+          ErrorCode.INTERNAL, "Cannot add a build batch to a join hash table after probing began");
+    }
+    try {
+      addKeys(batch, KeyBatch.of(batch, keyOrdinals, nullSafe, keyTypes, "build"));
+    } catch (TruenoException e) {
+      // A half-inserted batch leaves chains that point past the last batch: refuse further use.
+      broken = true;
+      throw e;
+    }
+  }
+
+  private void addKeys(VectorSchemaRoot batch, KeyBatch keys) {
+    if (keyTypes == null) {
+      allocateKeys(keys.types);
+    }
+    int rows = keys.rows;
+    if ((long) rowCount + rows > MAX_ROWS) {
+      throw exhausted("the build side has more than " + MAX_ROWS + " rows");
+    }
+    long bytes = 0;
+    for (FieldVector v : batch.getFieldVectors()) {
+      bytes += v.getBufferSize();
+    }
+    int cap = next.length;
+    int need = rowCount + rows;
+    if (need > cap) {
+      // Grow by half in long arithmetic: doubling near 2^31 rows would overflow an int.
+      cap = (int) Math.min(MAX_ROWS, Math.max(need, cap + (long) (cap >> 1)));
+    }
+    long extra = bytes + 4L * (cap - next.length);
+    if (trackMatches) {
+      extra += 8L * (((cap + 63) >>> 6) - matched.length);
+    }
+    reserve(extra, "a build batch of " + rows + " rows");
+    batchBytes += bytes;
+    if (cap > next.length) {
+      next = Arrays.copyOf(next, cap);
+      if (trackMatches) {
+        matched = Arrays.copyOf(matched, (cap + 63) >>> 6);
+      }
+    }
+    int base = rowCount;
+    long[] m = keys.matchable;
+    for (int w = 0; w < m.length; w++) {
+      // Only rows without a NULL in an `=` key go in: skip the others 64 at a time.
+      for (long bits = m[w]; bits != 0; bits &= bits - 1) {
+        int r = (w << 6) + Long.numberOfTrailingZeros(bits);
+        insert(keys, r, base + r);
+      }
+    }
+    int b = batches.size();
+    batches.add(batch);
+    if (b + 1 == batchStart.length) {
+      batchStart = Arrays.copyOf(batchStart, batchStart.length * 2);
+    }
+    rowCount = base + rows;
+    batchStart[b + 1] = rowCount;
+  }
+
+  /** The number of build batches added. */
+  public int batchCount() {
+    return batches.size();
+  }
+
+  /** Build batch {@code index}, as added. */
+  public VectorSchemaRoot batch(int index) {
+    return batches.get(index);
+  }
+
+  /** The number of build rows added, those with NULL keys included. */
+  public int buildRowCount() {
+    return rowCount;
+  }
+
+  /** The number of distinct keys in the table. */
+  public int distinctKeyCount() {
+    return keyCount;
+  }
+
+  /** The bytes counted against the budget: the table's arrays and the retained batches. */
+  public long usedBytes() {
+    long bytes = batchBytes + 4L * next.length + 4L * slots.length;
+    if (matched != null) {
+      bytes += 8L * matched.length;
+    }
+    if (keyHash != null) {
+      bytes += perKeyBytes() * keyHash.length;
+      for (int c = 0; c < keyTypes.length; c++) {
+        if (arena[c] != null) {
+          bytes += arena[c].length;
+        }
+      }
+    }
+    return bytes;
+  }
+
+  // Hash, chain head and tail, and per key column the value (or string offset) and NULL flag.
+  private long perKeyBytes() {
+    long perKey = 16;
+    for (int c = 0; c < keyTypes.length; c++) {
+      perKey += keyTypes[c].isString() ? 4 : 8;
+      if (nullSafe[c]) {
+        perKey += 1;
+      }
+    }
+    return perKey;
+  }
+
+  /** The memory budget in bytes this table was given. */
+  public long budgetBytes() {
+    return budgetBytes;
+  }
+
+  /**
+   * A cursor over the matches of the rows of {@code batch}, whose key columns are {@code
+   * keyOrdinals} (in the order of the build keys); matched build rows are recorded when the table
+   * tracks matches.
+   */
+  public ProbeCursor probe(VectorSchemaRoot batch, int[] keyOrdinals) {
+    return probe(batch, keyOrdinals, false, trackMatches);
+  }
+
+  /**
+   * Like {@link #probe(VectorSchemaRoot, int[])}, but the cursor also emits each probe row without
+   * a match, once, with build batch and row -1 (for left and full outer joins).
+   */
+  public ProbeCursor probeOuter(VectorSchemaRoot batch, int[] keyOrdinals) {
+    return probe(batch, keyOrdinals, true, trackMatches);
+  }
+
+  /**
+   * A cursor over the matches of {@code batch}'s rows; {@code outer} also emits unmatched probe
+   * rows, {@code markMatches} records emitted matches in the matched-build-rows bitmap (leave it
+   * off when a residual join condition decides, and call {@link #markMatched} for the rows that
+   * pass it).
+   */
+  public ProbeCursor probe(
+      VectorSchemaRoot batch, int[] keyOrdinals, boolean outer, boolean markMatches) {
+    checkOpen();
+    if (keyOrdinals.length != this.keyOrdinals.length) {
+      throw new TruenoException(
+          ErrorCode.INTERNAL,
+          "The probe side has "
+              + keyOrdinals.length
+              + " join keys but the build side has "
+              + this.keyOrdinals.length);
+    }
+    if (markMatches) {
+      requireTracking();
+    }
+    probing = true;
+    KeyBatch keys = KeyBatch.of(batch, keyOrdinals, nullSafe, keyTypes, "probe");
+    int[] keyIds = new int[keys.rows];
+    Arrays.fill(keyIds, -1);
+    if (keyCount > 0) {
+      long[] m = keys.matchable;
+      for (int w = 0; w < m.length; w++) {
+        for (long bits = m[w]; bits != 0; bits &= bits - 1) {
+          int r = (w << 6) + Long.numberOfTrailingZeros(bits);
+          keyIds[r] = lookup(keys, r);
+        }
+      }
+    }
+    return new ProbeCursor(this, keyIds, outer, markMatches);
+  }
+
+  /** Records that build row {@code row} of build batch {@code batch} found a match. */
+  public void markMatched(int batch, int row) {
+    requireTracking();
+    int g = batchStart[batch] + row;
+    matched[g >>> 6] |= 1L << g;
+  }
+
+  /** Whether build row {@code row} of build batch {@code batch} was recorded as matched. */
+  public boolean isMatched(int batch, int row) {
+    requireTracking();
+    int g = batchStart[batch] + row;
+    return (matched[g >>> 6] & (1L << g)) != 0;
+  }
+
+  /** A cursor over the build rows no probe row matched, NULL-keyed rows included. */
+  public BuildRowCursor unmatchedBuildRows() {
+    requireTracking();
+    return new BuildRowCursor(this, false);
+  }
+
+  /** A cursor over the build rows some probe row matched. */
+  public BuildRowCursor matchedBuildRows() {
+    requireTracking();
+    return new BuildRowCursor(this, true);
+  }
+
+  /** Drops the table's arrays and its references to the build batches (which it does not close). */
+  @Override
+  public void close() {
+    closed = true;
+    batches.clear();
+    next = null;
+    matched = null;
+    keyHash = null;
+    keyHead = null;
+    keyTail = null;
+    keyValues = null;
+    arena = null;
+    arenaOffsets = null;
+    keyNull = null;
+    slots = null;
+  }
+
+  int[] batchStarts() {
+    return batchStart;
+  }
+
+  /**
+   * The build batch holding global build row {@code g}: the last batch starting at or before it.
+   */
+  int batchOf(int g) {
+    int lo = 1;
+    int hi = batches.size();
+    // First b in [1, batchCount] with batchStart[b] > g; empty batches share a start and are
+    // skipped.
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (batchStart[mid] > g) {
+        hi = mid;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    return lo - 1;
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new TruenoException(ErrorCode.INTERNAL, "The join hash table is closed");
+    }
+    if (broken) {
+      throw new TruenoException(
+          ErrorCode.INTERNAL,
+          "The join hash table failed while adding a build batch and cannot be used; close it");
+    }
+  }
+
+  private void requireTracking() {
+    checkOpen();
+    if (!trackMatches) {
+      throw new TruenoException(
+          ErrorCode.INTERNAL,
+          "This join hash table does not track matched build rows: create it with trackMatches");
+    }
+  }
+
+  private void reserve(long extraBytes, String what) {
+    long need = usedBytes() + extraBytes;
+    if (need > budgetBytes) {
+      throw exhausted(
+          "adding "
+              + what
+              + " needs about "
+              + need
+              + " bytes ("
+              + rowCount
+              + " build rows in "
+              + batches.size()
+              + " batches and "
+              + keyCount
+              + " distinct keys so far)");
+    }
+  }
+
+  private TruenoException exhausted(String detail) {
+    return new TruenoException(
+        ErrorCode.MEMORY_EXHAUSTED,
+        "Cannot build the join hash table within its memory budget of "
+            + budgetBytes
+            + " bytes: "
+            + detail
+            + "; partition the build side or give the join more memory");
+  }
+
+  private void allocateKeys(KeyType[] types) {
+    keyTypes = types;
+    int k = types.length;
+    int cap = 16;
+    keyHash = new long[cap];
+    keyHead = new int[cap];
+    keyTail = new int[cap];
+    keyValues = new long[k][];
+    arena = new byte[k][];
+    arenaOffsets = new int[k][];
+    keyNull = new boolean[k][];
+    for (int c = 0; c < k; c++) {
+      if (types[c].isString()) {
+        arena[c] = new byte[256];
+        arenaOffsets[c] = new int[cap + 1];
+      } else {
+        keyValues[c] = new long[cap];
+      }
+      if (nullSafe[c]) {
+        keyNull[c] = new boolean[cap];
+      }
+    }
+  }
+
+  private static int spread(long h) {
+    return (int) (h ^ (h >>> 32));
+  }
+
+  private void insert(KeyBatch keys, int r, int g) {
+    long h = keys.hashes[r];
+    int mask = slots.length - 1;
+    int s = spread(h) & mask;
+    next[g] = -1;
+    while (true) {
+      int k = slots[s] - 1;
+      if (k < 0) {
+        k = newKey(keys, r, h);
+        keyHead[k] = g;
+        keyTail[k] = g;
+        if (keyCount * 2 > slots.length) {
+          rehash();
+        } else {
+          slots[s] = k + 1;
+        }
+        return;
+      }
+      if (keyHash[k] == h && equal(k, keys, r)) {
+        // Append, so that a key's rows come out in build order.
+        next[keyTail[k]] = g;
+        keyTail[k] = g;
+        return;
+      }
+      s = (s + 1) & mask;
+    }
+  }
+
+  private int lookup(KeyBatch keys, int r) {
+    long h = keys.hashes[r];
+    int[] sl = slots;
+    int mask = sl.length - 1;
+    int s = spread(h) & mask;
+    while (true) {
+      int k = sl[s] - 1;
+      if (k < 0) {
+        return -1;
+      }
+      if (keyHash[k] == h && equal(k, keys, r)) {
+        return k;
+      }
+      s = (s + 1) & mask;
+    }
+  }
+
+  private boolean equal(int k, KeyBatch keys, int r) {
+    for (int c = 0; c < keyOrdinals.length; c++) {
+      if (nullSafe[c]) {
+        boolean rowNull = keys.isNull(c, r);
+        if (keyNull[c][k] != rowNull) {
+          return false;
+        }
+        if (rowNull) {
+          continue;
+        }
+      }
+      if (keyValues[c] != null) {
+        if (keyValues[c][k] != keys.values[c][r]) {
+          return false;
+        }
+      } else {
+        int[] o = arenaOffsets[c];
+        int[] ro = keys.offsets[c];
+        if (!Arrays.equals(arena[c], o[k], o[k + 1], keys.bytes[c], ro[r], ro[r + 1])) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  private int newKey(KeyBatch keys, int r, long h) {
+    int k = keyCount;
+    if (k == keyHash.length) {
+      growKeys();
+    }
+    keyHash[k] = h;
+    for (int c = 0; c < keyOrdinals.length; c++) {
+      boolean rowNull = keys.isNull(c, r);
+      if (nullSafe[c]) {
+        keyNull[c][k] = rowNull;
+      }
+      if (keyValues[c] != null) {
+        keyValues[c][k] = rowNull ? 0 : keys.values[c][r];
+      } else {
+        int[] o = arenaOffsets[c];
+        int start = o[k];
+        int[] ro = keys.offsets[c];
+        int len = rowNull ? 0 : ro[r + 1] - ro[r];
+        if ((long) start + len > arena[c].length) {
+          growArena(c, (long) start + len);
+        }
+        System.arraycopy(keys.bytes[c], ro[r], arena[c], start, len);
+        o[k + 1] = start + len;
+      }
+    }
+    keyCount = k + 1;
+    return k;
+  }
+
+  private void growKeys() {
+    int cap = keyHash.length;
+    int newCap = cap * 2;
+    reserve(perKeyBytes() * (newCap - cap), "distinct key " + (keyCount + 1));
+    keyHash = Arrays.copyOf(keyHash, newCap);
+    keyHead = Arrays.copyOf(keyHead, newCap);
+    keyTail = Arrays.copyOf(keyTail, newCap);
+    for (int c = 0; c < keyOrdinals.length; c++) {
+      if (keyValues[c] != null) {
+        keyValues[c] = Arrays.copyOf(keyValues[c], newCap);
+      } else {
+        arenaOffsets[c] = Arrays.copyOf(arenaOffsets[c], newCap + 1);
+      }
+      if (keyNull[c] != null) {
+        keyNull[c] = Arrays.copyOf(keyNull[c], newCap);
+      }
+    }
+  }
+
+  private void growArena(int c, long need) {
+    long newLen = Math.max(need, arena[c].length * 2L);
+    if (newLen > MAX_ROWS) {
+      newLen = need;
+    }
+    if (newLen > MAX_ROWS) {
+      throw exhausted("the distinct string keys of key " + c + " exceed 2 GiB");
+    }
+    reserve(newLen - arena[c].length, "string key bytes");
+    arena[c] = Arrays.copyOf(arena[c], (int) newLen);
+  }
+
+  private void rehash() {
+    int newLen = slots.length * 2;
+    reserve(4L * (newLen - slots.length), "hash slots for " + keyCount + " distinct keys");
+    int[] sl = new int[newLen];
+    int mask = newLen - 1;
+    for (int k = 0; k < keyCount; k++) {
+      int s = spread(keyHash[k]) & mask;
+      while (sl[s] != 0) {
+        s = (s + 1) & mask;
+      }
+      sl[s] = k + 1;
+    }
+    slots = sl;
+  }
+}

@@ -1,0 +1,185 @@
+package dev.trueno.simd.vector.join;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.trueno.simd.vector.join.JoinBatches.Kind;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.From;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Size;
+import net.jqwik.api.lifecycle.AfterTry;
+import net.jqwik.api.lifecycle.BeforeTry;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+
+/**
+ * The hash table's matches equal a nested-loop join's, in the same order (probe row, then build
+ * order), on seeded random keys of 1 to 4 columns of every supported kind with duplicates, NULLs
+ * (plain and null-safe), NaNs of several bit patterns, -0.0 and 0.0, several build batches, empty
+ * sides and chunk sizes down to 1. Each try's allocator is closed after it: a leak fails it.
+ */
+class JoinHashTablePropertiesTest {
+  private BufferAllocator allocator;
+  private JoinBatches batches;
+
+  @BeforeTry
+  void open() {
+    allocator = new RootAllocator();
+    batches = new JoinBatches(allocator);
+  }
+
+  @AfterTry
+  void close() {
+    batches.close();
+    allocator.close();
+  }
+
+  @Provide
+  Arbitrary<Integer> sizes() {
+    return Arbitraries.oneOf(
+        Arbitraries.of(0, 1, 63, 64, 65, 130), Arbitraries.integers().between(0, 200));
+  }
+
+  @Provide
+  Arbitrary<Double> nullRates() {
+    return Arbitraries.of(0.0, 0.1, 0.5, 1.0);
+  }
+
+  @Property(tries = 300)
+  void matchesEqualANestedLoopJoin(
+      @ForAll @Size(min = 1, max = 4) List<Kind> kindList,
+      @ForAll @Size(value = 4) List<Boolean> nullSafeList,
+      @ForAll @Size(max = 3) List<@From("sizes") Integer> buildSizes,
+      @ForAll("sizes") int probeSize,
+      @ForAll("nullRates") double nullRate,
+      @ForAll @IntRange(min = 1, max = 17) int chunk,
+      @ForAll long seed) {
+    Kind[] kinds = kindList.toArray(new Kind[0]);
+    int k = kinds.length;
+    boolean[] nullSafe = new boolean[k];
+    List<JoinKey> keys = new ArrayList<>();
+    for (int c = 0; c < k; c++) {
+      nullSafe[c] = nullSafeList.get(c);
+      keys.add(new JoinKey(c, nullSafe[c]));
+    }
+    Random random = new Random(seed);
+    List<List<Object[]>> buildRows = new ArrayList<>();
+    for (int size : buildSizes) {
+      buildRows.add(rows(random, kinds, size, nullRate));
+    }
+    List<Object[]> probeRows = rows(random, kinds, probeSize, nullRate);
+    int[] ordinals = new int[k];
+    for (int c = 0; c < k; c++) {
+      ordinals[c] = c;
+    }
+
+    // Expected: (probe row, build batch, build row) in probe row order, then build order.
+    List<String> expectedInner = new ArrayList<>();
+    List<String> expectedOuter = new ArrayList<>();
+    List<Integer> expectedSemi = new ArrayList<>();
+    List<Integer> expectedAnti = new ArrayList<>();
+    boolean[][] buildMatched = new boolean[buildRows.size()][];
+    for (int b = 0; b < buildRows.size(); b++) {
+      buildMatched[b] = new boolean[buildRows.get(b).size()];
+    }
+    for (int p = 0; p < probeRows.size(); p++) {
+      boolean any = false;
+      for (int b = 0; b < buildRows.size(); b++) {
+        for (int r = 0; r < buildRows.get(b).size(); r++) {
+          if (JoinBatches.rowsMatch(probeRows.get(p), buildRows.get(b).get(r), nullSafe)) {
+            expectedInner.add(p + ":" + b + ":" + r);
+            expectedOuter.add(p + ":" + b + ":" + r);
+            buildMatched[b][r] = true;
+            any = true;
+          }
+        }
+      }
+      if (any) {
+        expectedSemi.add(p);
+      } else {
+        expectedAnti.add(p);
+        expectedOuter.add(p + ":-1:-1");
+      }
+    }
+    List<String> expectedUnmatchedBuild = new ArrayList<>();
+    for (int b = 0; b < buildRows.size(); b++) {
+      for (int r = 0; r < buildMatched[b].length; r++) {
+        if (!buildMatched[b][r]) {
+          expectedUnmatchedBuild.add(b + ":" + r);
+        }
+      }
+    }
+
+    try (JoinHashTable table = new JoinHashTable(keys, Long.MAX_VALUE, true)) {
+      for (List<Object[]> rows : buildRows) {
+        table.add(batches.root(kinds, rows));
+      }
+      VectorSchemaRoot probe = batches.root(kinds, probeRows);
+
+      ProbeCursor inner = table.probe(probe, ordinals);
+      assertThat(drain(inner, chunk)).as("seed %d", seed).isEqualTo(expectedInner);
+
+      ProbeCursor outer = table.probe(probe, ordinals, true, false);
+      assertThat(drain(outer, chunk)).as("seed %d", seed).isEqualTo(expectedOuter);
+
+      int[] out = new int[probeSize];
+      assertThat(ints(out, outer.matchedRows(out))).isEqualTo(expectedSemi);
+      assertThat(ints(out, outer.unmatchedRows(out))).isEqualTo(expectedAnti);
+
+      List<String> unmatchedBuild = new ArrayList<>();
+      BuildRowCursor cursor = table.unmatchedBuildRows();
+      int[] bb = new int[chunk];
+      int[] br = new int[chunk];
+      for (int n; (n = cursor.next(bb, br, chunk)) > 0; ) {
+        for (int i = 0; i < n; i++) {
+          unmatchedBuild.add(bb[i] + ":" + br[i]);
+        }
+      }
+      assertThat(unmatchedBuild).as("seed %d", seed).isEqualTo(expectedUnmatchedBuild);
+    }
+  }
+
+  private static List<Object[]> rows(Random random, Kind[] kinds, int size, double nullRate) {
+    List<Object[]> rows = new ArrayList<>();
+    for (int r = 0; r < size; r++) {
+      Object[] row = new Object[kinds.length];
+      for (int c = 0; c < kinds.length; c++) {
+        row[c] = JoinBatches.value(random, kinds[c], nullRate);
+      }
+      rows.add(row);
+    }
+    return rows;
+  }
+
+  private static List<Integer> ints(int[] values, int count) {
+    List<Integer> list = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      list.add(values[i]);
+    }
+    return list;
+  }
+
+  /** All of a cursor's output as "probe:batch:row", checking that no chunk exceeds its bound. */
+  static List<String> drain(ProbeCursor cursor, int chunk) {
+    int[] p = new int[chunk];
+    int[] b = new int[chunk];
+    int[] r = new int[chunk];
+    List<String> out = new ArrayList<>();
+    for (int n; (n = cursor.next(p, b, r, chunk)) > 0; ) {
+      assertThat(n).isLessThanOrEqualTo(chunk);
+      for (int i = 0; i < n; i++) {
+        out.add(p[i] + ":" + b[i] + ":" + r[i]);
+      }
+    }
+    assertThat(cursor.hasNext()).isFalse();
+    return out;
+  }
+}
