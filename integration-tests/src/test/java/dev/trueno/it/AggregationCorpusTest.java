@@ -388,6 +388,15 @@ class AggregationCorpusTest {
         "select k_int, count(distinct v_tiny), count(distinct v_bool) from {t} group by k_int",
         c -> c.accelerated());
     add("selectDistinct", "select distinct k_str, k_bool from {t}", full());
+    // A grouping-only aggregate takes its phase from Spark's distribution requirement, so
+    // restricting Trueno to PARTIAL leaves exactly the final de-duplication step on Spark.
+    add(
+        "selectDistinctPartialOnly",
+        "select distinct k_str, k_bool from {t}",
+        c ->
+            c.conf("spark.trueno.aggregate.modes", "PARTIAL")
+                .modes(dev.trueno.core.plan.AggregateMode.PARTIAL)
+                .fallback("mode FINAL is not in spark.trueno.aggregate.modes"));
 
     // ---- unsupported functions fall back with a reason naming them ----
     add(

@@ -71,7 +71,7 @@ public final class AggregateTranslator {
           new Field(a.name(), SparkTypes.toTrueno(a.dataType(), "input column " + a.name()), true));
     }
     List<AggregateExpression> aggs = CollectionConverters.asJava(agg.aggregateExpressions());
-    AggregateMode mode = mode(aggs);
+    AggregateMode mode = mode(agg, aggs);
     ExpressionTranslator overInput = new ExpressionTranslator(childOutput);
 
     List<NamedExpression> grouping = CollectionConverters.asJava(agg.groupingExpressions());
@@ -110,7 +110,7 @@ public final class AggregateTranslator {
     return plan;
   }
 
-  private static AggregateMode mode(List<AggregateExpression> aggs) {
+  private static AggregateMode mode(BaseAggregateExec agg, List<AggregateExpression> aggs) {
     Set<Object> modes = new HashSet<>();
     for (AggregateExpression ae : aggs) {
       modes.add(ae.mode());
@@ -120,8 +120,12 @@ public final class AggregateTranslator {
           "it mixes aggregate modes " + modes + " (as Spark plans some DISTINCT aggregates)");
     }
     if (modes.isEmpty()) {
-      // Only grouping (e.g. the de-duplication step of DISTINCT): keys in, keys out.
-      return AggregateMode.COMPLETE;
+      // Only grouping (e.g. the de-duplication steps of DISTINCT): keys in, keys out. Spark gives
+      // its partial steps no distribution requirement and its final steps one, which tells the
+      // phase (so spark.trueno.aggregate.modes applies as a user expects).
+      return agg.requiredChildDistributionExpressions().isDefined()
+          ? AggregateMode.FINAL
+          : AggregateMode.PARTIAL;
     }
     Object m = modes.iterator().next();
     if (m == Partial$.MODULE$) {
