@@ -1,0 +1,84 @@
+package dev.trueno.gpu;
+
+import dev.trueno.core.backend.Aggregator;
+import dev.trueno.core.backend.Backend;
+import dev.trueno.core.error.ErrorCode;
+import dev.trueno.core.error.TruenoException;
+import dev.trueno.core.plan.AggregatePlan;
+import dev.trueno.gpu.device.CudaDevice;
+import dev.trueno.gpu.memory.DeviceMemoryPool;
+import org.apache.arrow.memory.BufferAllocator;
+
+/**
+ * The CUDA backend. This slice runs global aggregates (SUM, COUNT, MIN, MAX, AVG over int, bigint
+ * and double columns, COMPLETE and PARTIAL modes) on the GPU with results equal to the scalar
+ * backend's; every other plan gets a reason from {@link #unsupportedReason}.
+ */
+public final class GpuBackend implements Backend {
+  /**
+   * The share of the device's free memory the JVM-wide pool may use, until the configuration
+   * registry provides {@code spark.trueno.gpu.memory...}.
+   */
+  static final double DEFAULT_POOL_FRACTION = 0.8;
+
+  private static final Object SHARED_LOCK = new Object();
+  private static DeviceMemoryPool sharedPool;
+
+  private final DeviceMemoryPool pool;
+
+  /** The backend on this JVM's device, with the JVM-wide memory pool (made on first use). */
+  public GpuBackend() {
+    this(null);
+  }
+
+  /** The backend allocating from {@code pool} (tests shrink the budget this way). */
+  public GpuBackend(DeviceMemoryPool pool) {
+    this.pool = pool;
+  }
+
+  @Override
+  public String name() {
+    return "gpu";
+  }
+
+  @Override
+  public String unavailableReason() {
+    return CudaDevice.discover().unavailableReason();
+  }
+
+  @Override
+  public String unsupportedReason(AggregatePlan plan) {
+    return GlobalAggregateSupport.unsupportedReason(plan);
+  }
+
+  @Override
+  public Aggregator createAggregator(AggregatePlan plan, BufferAllocator allocator) {
+    CudaDevice.Discovery discovery = CudaDevice.discover();
+    if (!discovery.usable()) {
+      throw new TruenoException(
+          ErrorCode.UNSUPPORTED,
+          "The GPU backend cannot run here: " + discovery.unavailableReason());
+    }
+    String reason = unsupportedReason(plan);
+    if (reason != null) {
+      throw new TruenoException(
+          ErrorCode.UNSUPPORTED, "The GPU backend cannot run this aggregation: " + reason);
+    }
+    CudaDevice device = discovery.device();
+    return new GpuGlobalAggregator(
+        plan, device, pool != null ? pool : sharedPool(device), allocator);
+  }
+
+  /** The JVM-wide pool; it lives as long as the executor, like the device's context. */
+  private static DeviceMemoryPool sharedPool(CudaDevice device) {
+    synchronized (SHARED_LOCK) {
+      if (sharedPool == null) {
+        long free = device.memoryInfo()[0];
+        sharedPool =
+            DeviceMemoryPool.create(
+                device, "executor", Math.max(1, (long) (free * DEFAULT_POOL_FRACTION)));
+      }
+      return sharedPool;
+    }
+  }
+}

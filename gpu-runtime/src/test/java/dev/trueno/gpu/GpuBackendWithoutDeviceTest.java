@@ -1,0 +1,151 @@
+package dev.trueno.gpu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.trueno.core.error.TruenoException;
+import dev.trueno.core.expr.Arithmetic;
+import dev.trueno.core.expr.ArithmeticOp;
+import dev.trueno.core.expr.ColumnRef;
+import dev.trueno.core.expr.Comparison;
+import dev.trueno.core.expr.ComparisonOp;
+import dev.trueno.core.expr.Expr;
+import dev.trueno.core.expr.Literal;
+import dev.trueno.core.plan.AggregateCall;
+import dev.trueno.core.plan.AggregateFunction;
+import dev.trueno.core.plan.AggregateMode;
+import dev.trueno.core.plan.AggregatePlan;
+import dev.trueno.core.types.DataType;
+import dev.trueno.core.types.Field;
+import dev.trueno.gpu.device.CudaDevice;
+import java.util.List;
+import org.apache.arrow.memory.RootAllocator;
+import org.junit.jupiter.api.Test;
+
+/** Discovery and planning checks that need no GPU, so they run in CI on every machine. */
+class GpuBackendWithoutDeviceTest {
+  private static final List<Field> INPUT =
+      List.of(
+          new Field("i", DataType.INT, true),
+          new Field("l", DataType.LONG, true),
+          new Field("d", DataType.DOUBLE, true),
+          new Field("s", DataType.STRING, true));
+
+  private static AggregateCall call(AggregateFunction f, Expr arg, Expr filter) {
+    DataType argType = arg == null ? DataType.LONG : arg.type();
+    DataType result =
+        switch (f) {
+          case SUM -> AggregateCall.sumType(argType);
+          case AVG -> AggregateCall.avgResultType(argType);
+          case COUNT, COUNT_STAR -> DataType.LONG;
+          case MIN, MAX -> argType;
+        };
+    return new AggregateCall(f, arg, argType, result, List.of(), filter, false);
+  }
+
+  private static AggregatePlan plan(List<Expr> keys, AggregateMode mode, AggregateCall... calls) {
+    return new AggregatePlan(
+        INPUT,
+        keys,
+        keys.stream().map(k -> "k").toList(),
+        List.of(calls),
+        mode,
+        List.of(),
+        List.of());
+  }
+
+  private static final ColumnRef I = new ColumnRef(0, DataType.INT, "i");
+  private static final ColumnRef L = new ColumnRef(1, DataType.LONG, "l");
+  private static final ColumnRef D = new ColumnRef(2, DataType.DOUBLE, "d");
+  private static final ColumnRef S = new ColumnRef(3, DataType.STRING, "s");
+
+  @Test
+  void discoveryNeverThrowsAndExplainsAMissingGpu() {
+    CudaDevice.Discovery discovery = CudaDevice.discover();
+    assertThat(discovery).isSameAs(CudaDevice.discover());
+    if (discovery.usable()) {
+      assertThat(discovery.unavailableReason()).isNull();
+      assertThat(new GpuBackend().unavailableReason()).isNull();
+    } else {
+      assertThat(discovery.device()).isNull();
+      assertThat(discovery.unavailableReason())
+          .startsWith("No usable GPU: ")
+          .hasSizeGreaterThan(30);
+      assertThat(new GpuBackend().unavailableReason()).isEqualTo(discovery.unavailableReason());
+    }
+  }
+
+  @Test
+  void creatingAnAggregatorWithoutAGpuSaysWhy() {
+    CudaDevice.Discovery discovery = CudaDevice.discover();
+    if (discovery.usable()) {
+      return;
+    }
+    AggregatePlan p = plan(List.of(), AggregateMode.COMPLETE, call(AggregateFunction.SUM, L, null));
+    try (RootAllocator allocator = new RootAllocator(1 << 20)) {
+      assertThatThrownBy(() -> new GpuBackend().createAggregator(p, allocator))
+          .isInstanceOf(TruenoException.class)
+          .hasMessageContaining("UNSUPPORTED")
+          .hasMessageContaining(discovery.unavailableReason());
+    }
+  }
+
+  @Test
+  void globalAggregatesOfIntegerAndDoubleColumnsAreSupported() {
+    GpuBackend gpu = new GpuBackend();
+    for (AggregateMode mode : new AggregateMode[] {AggregateMode.COMPLETE, AggregateMode.PARTIAL}) {
+      assertThat(
+              gpu.unsupportedReason(
+                  plan(
+                      List.of(),
+                      mode,
+                      call(AggregateFunction.COUNT_STAR, null, null),
+                      call(AggregateFunction.SUM, I, null),
+                      call(AggregateFunction.AVG, L, null),
+                      call(AggregateFunction.COUNT, D, null),
+                      call(AggregateFunction.MIN, D, null),
+                      call(AggregateFunction.MAX, I, null))))
+          .isNull();
+    }
+  }
+
+  @Test
+  void everythingElseHasAReason() {
+    GpuBackend gpu = new GpuBackend();
+    assertThat(
+            gpu.unsupportedReason(
+                plan(List.of(I), AggregateMode.COMPLETE, call(AggregateFunction.SUM, L, null))))
+        .contains("grouped aggregation is not on the GPU yet");
+    assertThat(
+            gpu.unsupportedReason(
+                plan(
+                    List.of(),
+                    AggregateMode.FINAL,
+                    call(AggregateFunction.COUNT_STAR, null, null))))
+        .contains("FINAL");
+    assertThat(
+            gpu.unsupportedReason(
+                plan(List.of(), AggregateMode.COMPLETE, call(AggregateFunction.SUM, D, null))))
+        .contains("SUM over double is not on the GPU yet");
+    assertThat(
+            gpu.unsupportedReason(
+                plan(List.of(), AggregateMode.PARTIAL, call(AggregateFunction.AVG, D, null))))
+        .contains("AVG over double");
+    assertThat(
+            gpu.unsupportedReason(
+                plan(List.of(), AggregateMode.COMPLETE, call(AggregateFunction.MIN, S, null))))
+        .contains("MIN over string is not on the GPU yet");
+    Expr plusOne =
+        new Arithmetic(ArithmeticOp.ADD, L, new Literal(1L, DataType.LONG), DataType.LONG, false);
+    assertThat(
+            gpu.unsupportedReason(
+                plan(
+                    List.of(), AggregateMode.COMPLETE, call(AggregateFunction.SUM, plusOne, null))))
+        .contains("SUM of an expression is not on the GPU yet");
+    Expr positive = new Comparison(ComparisonOp.GREATER_THAN, L, new Literal(0L, DataType.LONG));
+    assertThat(
+            gpu.unsupportedReason(
+                plan(List.of(), AggregateMode.COMPLETE, call(AggregateFunction.SUM, L, positive))))
+        .contains("FILTER");
+  }
+}
