@@ -43,9 +43,11 @@ final class GlobalStatsKernel implements AutoCloseable {
   private final CudaDevice device;
   private final DeviceMemoryPool pool;
   private final CUstream stream = new CUstream();
-  private DeviceBuffer values;
-  private DeviceBuffer validity;
-  private DeviceBuffer blockResults;
+  // Scratch buffers, reused across batches: values, validity, block results.
+  private static final int VALUES = 0;
+  private static final int VALIDITY = 1;
+  private static final int BLOCK_RESULTS = 2;
+  private final DeviceBuffer[] scratch = new DeviceBuffer[3];
   private ByteBuffer hostResults;
 
   GlobalStatsKernel(CudaDevice device, DeviceMemoryPool pool) {
@@ -97,11 +99,11 @@ final class GlobalStatsKernel implements AutoCloseable {
     long resultBytes = (long) blocks * SLOTS * Long.BYTES;
 
     device.makeCurrent();
-    values = ensure(values, valueBytes, "values of column " + vector.getName());
+    DeviceBuffer values = ensure(VALUES, valueBytes, "values of column " + vector.getName());
     if (hasNulls) {
-      validity = ensure(validity, validityBytes, "validity of column " + vector.getName());
+      ensure(VALIDITY, validityBytes, "validity of column " + vector.getName());
     }
-    blockResults = ensure(blockResults, resultBytes, "block results");
+    DeviceBuffer blockResults = ensure(BLOCK_RESULTS, resultBytes, "block results");
     if (hostResults == null || hostResults.capacity() < resultBytes) {
       hostResults = ByteBuffer.allocateDirect((int) resultBytes).order(ByteOrder.LITTLE_ENDIAN);
     }
@@ -111,8 +113,9 @@ final class GlobalStatsKernel implements AutoCloseable {
       CUdeviceptr validityPointer = new CUdeviceptr(); // NULL: every row is valid
       if (hasNulls) {
         ByteBuffer bits = vector.getValidityBuffer().nioBuffer(0, (int) validityBytes);
-        JCudaDriver.cuMemcpyHtoDAsync(validity.pointer(), Pointer.to(bits), validityBytes, stream);
-        validityPointer = validity.pointer();
+        JCudaDriver.cuMemcpyHtoDAsync(
+            scratch[VALIDITY].pointer(), Pointer.to(bits), validityBytes, stream);
+        validityPointer = scratch[VALIDITY].pointer();
       }
       CUfunction function = device.function(kernel);
       Pointer params =
@@ -161,29 +164,36 @@ final class GlobalStatsKernel implements AutoCloseable {
     }
   }
 
-  private DeviceBuffer ensure(DeviceBuffer current, long bytes, String purpose) {
+  private DeviceBuffer ensure(int slot, long bytes, String purpose) {
+    DeviceBuffer current = scratch[slot];
     if (current != null && current.bytes() >= bytes) {
       return current;
     }
+    // Clear the slot first: if the new allocation fails, no freed buffer may be reused later.
+    scratch[slot] = null;
+    long size = bytes;
     if (current != null) {
       current.close();
+      // Grow geometrically so a stream of slowly growing batches reallocates rarely.
+      size = Math.max(bytes, current.bytes() * 2);
     }
-    // Grow geometrically so a stream of slowly growing batches reallocates rarely.
-    long size = current == null ? bytes : Math.max(bytes, current.bytes() * 2);
+    DeviceBuffer fresh;
     try {
-      return pool.allocate(size, purpose);
+      fresh = pool.allocate(size, purpose);
     } catch (TruenoException e) {
       if (size == bytes) {
         throw e;
       }
-      return pool.allocate(bytes, purpose);
+      fresh = pool.allocate(bytes, purpose);
     }
+    scratch[slot] = fresh;
+    return fresh;
   }
 
   @Override
   public void close() {
     RuntimeException first = null;
-    for (DeviceBuffer b : new DeviceBuffer[] {values, validity, blockResults}) {
+    for (DeviceBuffer b : scratch) {
       if (b != null) {
         try {
           b.close();
@@ -192,7 +202,7 @@ final class GlobalStatsKernel implements AutoCloseable {
         }
       }
     }
-    values = validity = blockResults = null;
+    java.util.Arrays.fill(scratch, null);
     try {
       device.makeCurrent();
       JCudaDriver.cuStreamDestroy(stream);
