@@ -27,7 +27,7 @@ class VectorBackendAvailabilityTest {
                 List.of(
                     java,
                     "-cp",
-                    System.getProperty("java.class.path"),
+                    classPath(),
                     AvailabilityProbe.class.getName()))
             .redirectErrorStream(true)
             .start();
@@ -39,6 +39,23 @@ class VectorBackendAvailabilityTest {
         .contains("spark.driver.extraJavaOptions")
         .contains("spark.executor.extraJavaOptions")
         .doesNotContain("\n");
+  }
+
+  /**
+   * Where the probe, the backend and core were loaded from: test launchers (Surefire, the JUnit
+   * console launcher of the GPU kit) do not all put the test classes on java.class.path.
+   */
+  private static String classPath() throws Exception {
+    java.util.LinkedHashSet<String> entries = new java.util.LinkedHashSet<>();
+    for (Class<?> c :
+        List.of(
+            AvailabilityProbe.class, VectorBackend.class, dev.trueno.core.backend.Backend.class)) {
+      entries.add(
+          java.nio.file.Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI())
+              .toString());
+    }
+    entries.add(System.getProperty("java.class.path"));
+    return String.join(File.pathSeparator, entries);
   }
 
   /** Run in a JVM without the module: prints the backend's reason. */
