@@ -54,14 +54,33 @@ class PluginJarContentTest {
             "dev/trueno/spark/TruenoExtensions.class",
             "dev/trueno/spark/exec/TruenoHashAggregateExec.class",
             "dev/trueno/core/plan/AggregatePlan.class",
-            "dev/trueno/simd/scalar/ScalarBackend.class");
+            "dev/trueno/simd/scalar/ScalarBackend.class",
+            "dev/trueno/gpu/GpuBackend.class",
+            "dev/trueno/gpu/kernels.fatbin");
+  }
+
+  /** JCuda's driver binding and its native library travel in the jar; its other bindings do not. */
+  @Test
+  void containsJcudaDriverBindingWithItsNativeLibraryOnly() {
+    assertThat(entries)
+        .contains("jcuda/driver/JCudaDriver.class", "lib/libJCudaDriver-12.6.0-linux-x86_64.so");
+    assertThat(entries)
+        .noneMatch(
+            e ->
+                e.startsWith("lib/libJNvPTXCompiler")
+                    || e.startsWith("lib/libJNvrtc")
+                    || e.startsWith("lib/libJCudaRuntime"));
   }
 
   /** Every class the modules compile is shaded, not just the entry points named above. */
   @Test
   void containsEveryClassOfEachModule() throws Exception {
     for (Class<?> inModule :
-        List.of(AggregatePlan.class, ScalarBackend.class, TruenoExtensions.class)) {
+        List.of(
+            AggregatePlan.class,
+            ScalarBackend.class,
+            TruenoExtensions.class,
+            dev.trueno.gpu.GpuBackend.class)) {
       Set<String> moduleClasses = classesOf(inModule);
       assertThat(moduleClasses).as("classes next to %s", inModule.getName()).isNotEmpty();
       assertThat(entries)

@@ -33,7 +33,12 @@ public final class TruenoConf {
     /** The scalar reference backend on the CPU. */
     SCALAR,
     /** The Java Vector API backend on the CPU (needs --add-modules=jdk.incubator.vector). */
-    SIMD
+    SIMD,
+    /**
+     * The CUDA backend; operators or plans it cannot run (and JVMs without a usable GPU) run on the
+     * CPU backend, with the reason logged.
+     */
+    GPU
   }
 
   public static final ConfigEntry<Boolean> ENABLED =
@@ -77,7 +82,10 @@ public final class TruenoConf {
               + "`SIMD` where the Java Vector API is enabled (`--add-modules=jdk.incubator.vector` in "
               + "`spark.driver.extraJavaOptions` and `spark.executor.extraJavaOptions`), else "
               + "`SCALAR`. `SIMD` forces the Vector API backend (without the module it runs scalar and "
-              + "logs why); `SCALAR` forces the scalar reference backend.");
+              + "logs why); `SCALAR` forces the scalar reference backend. `GPU` runs on the CUDA "
+              + "backend what it supports (today: global COUNT/SUM/MIN/MAX/AVG of int, bigint and "
+              + "MIN/MAX/COUNT of double) and the rest on the best CPU backend, logging why; `AUTO` "
+              + "does not pick the GPU yet (that is the cost model's job).");
 
   public static final ConfigEntry<Long> BATCH_ROWS =
       ConfigEntry.longInRange(

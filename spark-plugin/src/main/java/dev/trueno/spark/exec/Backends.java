@@ -1,6 +1,7 @@
 package dev.trueno.spark.exec;
 
 import dev.trueno.core.backend.Backend;
+import dev.trueno.gpu.GpuBackend;
 import dev.trueno.simd.scalar.ScalarBackend;
 import dev.trueno.simd.vector.VectorBackend;
 import dev.trueno.spark.config.TruenoConf;
@@ -12,13 +13,15 @@ import org.slf4j.LoggerFactory;
 public final class Backends {
   private static final Logger LOG = LoggerFactory.getLogger(Backends.class);
   private static final AtomicBoolean SIMD_WARNED = new AtomicBoolean();
+  private static final AtomicBoolean GPU_WARNED = new AtomicBoolean();
 
   private Backends() {}
 
   /** A backend that can be named in a serialized task and created on the executor. */
   public enum Choice {
     SCALAR("scalar"),
-    SIMD("simd");
+    SIMD("simd"),
+    GPU("gpu");
 
     private final String label;
 
@@ -35,14 +38,24 @@ public final class Backends {
   /**
    * The backend the configuration asks for, on this JVM: {@code AUTO} is SIMD where the Vector API
    * is enabled, else scalar; a forced SIMD that is unavailable runs scalar, with the reason logged
-   * once.
+   * once; a forced GPU that is unavailable runs on the best CPU backend.
    */
   public static Choice choose(TruenoConf.BackendChoice configured) {
     return switch (configured) {
       case SCALAR -> Choice.SCALAR;
-      case AUTO, SIMD ->
-          simdAvailable(configured == TruenoConf.BackendChoice.SIMD) ? Choice.SIMD : Choice.SCALAR;
+      case AUTO, SIMD -> cpu(configured == TruenoConf.BackendChoice.SIMD);
+      case GPU -> gpuUnavailableReason() == null ? Choice.GPU : cpu(false);
     };
+  }
+
+  /** The best CPU backend on this JVM. */
+  public static Choice cpu(boolean warnIfSimdMissing) {
+    return simdAvailable(warnIfSimdMissing) ? Choice.SIMD : Choice.SCALAR;
+  }
+
+  /** Why the GPU cannot be used on this JVM, or null when it can (discovered once per JVM). */
+  public static String gpuUnavailableReason() {
+    return new GpuBackend().unavailableReason();
   }
 
   /**
@@ -53,6 +66,16 @@ public final class Backends {
     return switch (choice) {
       case SCALAR -> new ScalarBackend();
       case SIMD -> simdAvailable(true) ? new VectorBackend() : new ScalarBackend();
+      case GPU -> {
+        String reason = gpuUnavailableReason();
+        if (reason == null) {
+          yield new GpuBackend();
+        }
+        if (GPU_WARNED.compareAndSet(false, true)) {
+          LOG.warn("The GPU cannot be used on this executor, running on the CPU: {}", reason);
+        }
+        yield create(cpu(false));
+      }
     };
   }
 

@@ -109,7 +109,26 @@ public final class TruenoOverrides extends Rule<SparkPlan> {
       }
       if (reason == null) {
         Backends.Choice choice = Backends.choose(conf.get(TruenoConf.BACKEND));
+        if (conf.get(TruenoConf.BACKEND) == TruenoConf.BackendChoice.GPU
+            && choice != Backends.Choice.GPU) {
+          decisions.add(
+              "GPU backend unavailable, HashAggregate runs on the CPU: "
+                  + Backends.gpuUnavailableReason());
+        }
         Backend backend = Backends.create(choice);
+        String gpuReason =
+            choice == Backends.Choice.GPU ? backend.unsupportedReason(r.plan()) : null;
+        if (gpuReason != null) {
+          choice = Backends.cpu(false);
+          backend = Backends.create(choice);
+          decisions.add(
+              "HashAggregate ("
+                  + r.plan().mode()
+                  + ") runs on "
+                  + choice.label()
+                  + " instead of the GPU: "
+                  + gpuReason);
+        }
         reason = backend.unsupportedReason(r.plan());
         if (reason == null) {
           decisions.add(

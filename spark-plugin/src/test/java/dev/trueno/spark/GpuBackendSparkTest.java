@@ -1,0 +1,105 @@
+package dev.trueno.spark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import dev.trueno.spark.exec.Backends;
+import dev.trueno.spark.exec.TruenoHashAggregateExec;
+import dev.trueno.spark.rules.TruenoOverrides;
+import java.util.List;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code spark.trueno.backend=GPU} in a real Spark session: what the GPU runs, it runs (checked on
+ * the GPU machine, where {@code -Dtrueno.requireGpu=true} turns a missing GPU into a failure); what
+ * it cannot run, or a JVM without a GPU, goes to the CPU backend with the reason logged.
+ */
+class GpuBackendSparkTest {
+  private static SparkSession spark;
+
+  @BeforeAll
+  static void start() {
+    spark =
+        SparkSession.builder()
+            .master("local[2]")
+            .appName("trueno-gpu-backend-test")
+            .config("spark.sql.extensions", TruenoExtensions.class.getName())
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "2")
+            .config("spark.trueno.backend", "GPU")
+            .getOrCreate();
+    spark
+        .range(0, 200_000)
+        .selectExpr(
+            "id",
+            "if(id % 13 = 0, null, cast(id % 1000 - 500 as int)) as i",
+            "if(id % 17 = 0, null, id * 7919 - 800000000) as l",
+            "if(id % 19 = 0, null, cast(id as double) / 7) as d")
+        .createOrReplaceTempView("g");
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
+
+  private static final String GLOBAL =
+      "select count(*), count(i), sum(i), min(i), max(i), avg(i), sum(l), min(l), max(l),"
+          + " min(d), max(d), count(d) from g";
+
+  @Tag("gpu")
+  @Test
+  void globalAggregatesRunOnTheGpuAndMatchSpark() {
+    String reason = Backends.gpuUnavailableReason();
+    if (reason != null) {
+      if (Boolean.getBoolean("trueno.requireGpu")) {
+        fail("trueno.requireGpu is set but " + reason);
+      }
+      Assumptions.abort("No usable GPU: " + reason);
+    }
+    var df = spark.sql(GLOBAL);
+    List<Row> trueno = df.collectAsList();
+    List<TruenoHashAggregateExec> nodes =
+        AggregateReplacementTest.truenoNodes(df.queryExecution().executedPlan()).stream()
+            .map(TruenoHashAggregateExec.class::cast)
+            .toList();
+    assertThat(nodes).isNotEmpty();
+    assertThat(nodes).anyMatch(n -> n.backend() == Backends.Choice.GPU);
+    spark.conf().set("spark.trueno.enabled", "false");
+    List<Row> vanilla = spark.sql(GLOBAL).collectAsList();
+    spark.conf().set("spark.trueno.enabled", "true");
+    assertThat(trueno).containsExactlyElementsOf(vanilla);
+  }
+
+  @Test
+  void whatTheGpuCannotRunGoesToTheCpuWithTheReasonLogged() {
+    try (LogCapture log = new LogCapture(TruenoOverrides.class)) {
+      spark.conf().set("spark.trueno.explain", "ALL");
+      // Grouped aggregation over doubles: not on the GPU (or no GPU at all here).
+      var df = spark.sql("select i % 10 as k, sum(d) from g group by k");
+      List<Row> trueno = df.collectAsList();
+      List<TruenoHashAggregateExec> nodes =
+          AggregateReplacementTest.truenoNodes(df.queryExecution().executedPlan()).stream()
+              .map(TruenoHashAggregateExec.class::cast)
+              .toList();
+      assertThat(nodes).isNotEmpty().allMatch(n -> n.backend() != Backends.Choice.GPU);
+      assertThat(log.messages())
+          .anyMatch(
+              m ->
+                  m.contains("instead of the GPU")
+                      || m.contains("GPU backend unavailable, HashAggregate runs on the CPU"));
+      spark.conf().set("spark.trueno.enabled", "false");
+      List<Row> vanilla = spark.sql("select i % 10 as k, sum(d) from g group by k").collectAsList();
+      spark.conf().set("spark.trueno.enabled", "true");
+      assertThat(trueno).containsExactlyInAnyOrderElementsOf(vanilla);
+    } finally {
+      spark.conf().set("spark.trueno.explain", "NOT_ACCELERATED");
+    }
+  }
+}
