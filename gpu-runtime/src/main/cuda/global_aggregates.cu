@@ -142,3 +142,119 @@ global_stats_f64(const double* values, const unsigned char* validity, long long 
                  long long rows_per_block, long long* out) {
   global_stats<double>(values, validity, n, rows_per_block, out);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Hash group-by over one batch (see GroupedAggregateKernel.java): 1 or 2 nullable int32/int64 key
+// columns, integer COUNT(*), COUNT, SUM, MIN, MAX. Open addressing with linear probing in a table
+// of power-of-two capacity at least twice the batch's rows, so it never fills. A slot holds the
+// row that claimed it (atomicCAS from -1); other rows compare their keys with that row's. Every
+// update is an integer atomic (add wraps modulo 2^64, min/max), so the per-slot results do not
+// depend on the order threads run in. Each slot also keeps the first row of its group (atomicMin),
+// which the host sorts by to emit groups in first-seen order, as the scalar backend does.
+//
+// The batch's columns lie in one device buffer (base). Column descriptors (3 x int64 per column):
+// byte offset of the values, of the validity bitmap (-1: no nulls), value width (4 or 8). Call descriptors (3 x int64 per call): op, column (-1 for
+// COUNT(*)), first accumulator. Accumulators are column-major: acc[a * cap + slot].
+//   op 0 COUNT(*): [rows]   op 1 COUNT: [non-null]   op 2 SUM: [non-null, wrapping sum,
+//   sum of |x| low 64 bits, high 64 bits]   op 3 MIN: [non-null, min]   op 4 MAX: [non-null, max]
+
+#define OP_COUNT_STAR 0
+#define OP_COUNT 1
+#define OP_SUM 2
+#define OP_MIN 3
+#define OP_MAX 4
+
+__device__ __forceinline__ bool load_value(const unsigned char* __restrict__ base,
+                                           const long long* __restrict__ cols, int c, long long i,
+                                           long long* v) {
+  long long validity = cols[3 * c + 1];
+  if (validity >= 0 && ((base[validity + (i >> 3)] >> (i & 7)) & 1) == 0) {
+    *v = 0;
+    return false;
+  }
+  const unsigned char* values = base + cols[3 * c];
+  *v = cols[3 * c + 2] == 4 ? (long long)((const int*)values)[i] : ((const long long*)values)[i];
+  return true;
+}
+
+__device__ __forceinline__ unsigned long long mix64(unsigned long long z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+extern "C" __global__ void __launch_bounds__(THREADS)
+group_init(int* rep, int* first, long long* acc, const long long* acc_init, int num_accs,
+           long long cap) {
+  long long stride = (long long)gridDim.x * THREADS;
+  for (long long s = (long long)blockIdx.x * THREADS + threadIdx.x; s < cap; s += stride) {
+    rep[s] = -1;
+    first[s] = 0x7fffffff;
+    for (int a = 0; a < num_accs; a++) acc[a * cap + s] = acc_init[a];
+  }
+}
+
+extern "C" __global__ void __launch_bounds__(THREADS)
+group_update(const unsigned char* __restrict__ base, const long long* __restrict__ cols, int key0, int key1,
+             const long long* __restrict__ calls, int num_calls, long long n, int* rep, int* first,
+             long long* acc, long long cap) {
+  long long stride = (long long)gridDim.x * THREADS;
+  unsigned long long mask = (unsigned long long)cap - 1;
+  for (long long i = (long long)blockIdx.x * THREADS + threadIdx.x; i < n; i += stride) {
+    long long k0, k1 = 0;
+    bool v0 = load_value(base, cols, key0, i, &k0);
+    bool v1 = key1 >= 0 ? load_value(base, cols, key1, i, &k1) : true;
+    unsigned long long h = mix64((unsigned long long)k0 + (v0 ? 0ULL : 0x9e3779b97f4a7c15ULL));
+    h = mix64(h ^ ((unsigned long long)k1 + (v1 ? 0ULL : 0x632be59bd9b4e019ULL)));
+    unsigned long long s = h & mask;
+    while (true) {
+      int cur = rep[s];
+      if (cur == -1) {
+        cur = atomicCAS(&rep[s], -1, (int)i);
+        if (cur == -1) break;
+      }
+      long long c0, c1 = 0;
+      bool w0 = load_value(base, cols, key0, cur, &c0);
+      bool w1 = key1 >= 0 ? load_value(base, cols, key1, cur, &c1) : true;
+      if (w0 == v0 && c0 == k0 && w1 == v1 && c1 == k1) break;
+      s = (s + 1) & mask;
+    }
+    atomicMin(&first[s], (int)i);
+    for (int c = 0; c < num_calls; c++) {
+      int op = (int)calls[3 * c];
+      long long* a = acc + calls[3 * c + 2] * cap + s;
+      if (op == OP_COUNT_STAR) {
+        atomicAdd((unsigned long long*)a, 1ULL);
+        continue;
+      }
+      long long x;
+      if (!load_value(base, cols, (int)calls[3 * c + 1], i, &x)) continue;
+      atomicAdd((unsigned long long*)a, 1ULL);
+      if (op == OP_SUM) {
+        atomicAdd((unsigned long long*)(a + cap), (unsigned long long)x);
+        unsigned long long ax = x < 0 ? 0ULL - (unsigned long long)x : (unsigned long long)x;
+        unsigned long long old = atomicAdd((unsigned long long*)(a + 2 * cap), ax);
+        if (old + ax < old) atomicAdd((unsigned long long*)(a + 3 * cap), 1ULL);  // carry
+      } else if (op == OP_MIN) {
+        atomicMin(a + cap, x);
+      } else if (op == OP_MAX) {
+        atomicMax(a + cap, x);
+      }
+    }
+  }
+}
+
+// Writes every occupied slot as one row [first row, accumulators...] at an index taken from
+// *count (in no particular order; the host sorts by first row).
+extern "C" __global__ void __launch_bounds__(THREADS)
+group_compact(const int* rep, const int* first, const long long* acc, int num_accs, long long cap,
+              unsigned long long* count, long long* out) {
+  long long stride = (long long)gridDim.x * THREADS;
+  for (long long s = (long long)blockIdx.x * THREADS + threadIdx.x; s < cap; s += stride) {
+    if (rep[s] == -1) continue;
+    unsigned long long g = atomicAdd(count, 1ULL);
+    long long* o = out + g * (unsigned long long)(num_accs + 1);
+    o[0] = first[s];
+    for (int a = 0; a < num_accs; a++) o[a + 1] = acc[a * cap + s];
+  }
+}

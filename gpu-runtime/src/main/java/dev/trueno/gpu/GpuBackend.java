@@ -10,9 +10,10 @@ import dev.trueno.gpu.memory.DeviceMemoryPool;
 import org.apache.arrow.memory.BufferAllocator;
 
 /**
- * The CUDA backend. This slice runs global aggregates (SUM, COUNT, MIN, MAX, AVG over int, bigint
- * and double columns, COMPLETE and PARTIAL modes) on the GPU with results equal to the scalar
- * backend's; every other plan gets a reason from {@link #unsupportedReason}.
+ * The CUDA backend. This slice runs, in COMPLETE and PARTIAL modes and with results equal to the
+ * scalar backend's: global aggregates (SUM, COUNT, MIN, MAX, AVG over int, bigint and double
+ * columns) and a hash group-by on 1 or 2 int/bigint key columns with COUNT(*), COUNT, SUM, MIN and
+ * MAX of int/bigint columns; every other plan gets a reason from {@link #unsupportedReason}.
  */
 public final class GpuBackend implements Backend {
   /**
@@ -48,7 +49,9 @@ public final class GpuBackend implements Backend {
 
   @Override
   public String unsupportedReason(AggregatePlan plan) {
-    return GlobalAggregateSupport.unsupportedReason(plan);
+    return plan.groupingKeys().isEmpty()
+        ? GlobalAggregateSupport.unsupportedReason(plan)
+        : GroupedAggregateSupport.unsupportedReason(plan);
   }
 
   @Override
@@ -65,8 +68,10 @@ public final class GpuBackend implements Backend {
           ErrorCode.UNSUPPORTED, "The GPU backend cannot run this aggregation: " + reason);
     }
     CudaDevice device = discovery.device();
-    return new GpuGlobalAggregator(
-        plan, device, pool != null ? pool : sharedPool(device), allocator);
+    DeviceMemoryPool devicePool = pool != null ? pool : sharedPool(device);
+    return plan.groupingKeys().isEmpty()
+        ? new GpuGlobalAggregator(plan, device, devicePool, allocator)
+        : new GpuGroupedAggregator(plan, device, devicePool, allocator);
   }
 
   /** The JVM-wide pool; it lives as long as the executor, like the device's context. */

@@ -114,8 +114,8 @@ class GpuBackendWithoutDeviceTest {
     GpuBackend gpu = new GpuBackend();
     assertThat(
             gpu.unsupportedReason(
-                plan(List.of(I), AggregateMode.COMPLETE, call(AggregateFunction.SUM, L, null))))
-        .contains("grouped aggregation is not on the GPU yet");
+                plan(List.of(D), AggregateMode.COMPLETE, call(AggregateFunction.SUM, L, null))))
+        .contains("grouping key over double is not on the GPU yet");
     assertThat(
             gpu.unsupportedReason(
                 plan(
@@ -147,5 +147,85 @@ class GpuBackendWithoutDeviceTest {
             gpu.unsupportedReason(
                 plan(List.of(), AggregateMode.COMPLETE, call(AggregateFunction.SUM, L, positive))))
         .contains("FILTER");
+  }
+
+  @Test
+  void groupedIntegerAggregatesByOneOrTwoIntegerKeysAreSupported() {
+    GpuBackend gpu = new GpuBackend();
+    for (AggregateMode mode : new AggregateMode[] {AggregateMode.COMPLETE, AggregateMode.PARTIAL}) {
+      for (List<Expr> keys : List.<List<Expr>>of(List.of(I), List.of(L), List.of(I, L))) {
+        assertThat(
+                gpu.unsupportedReason(
+                    plan(
+                        keys,
+                        mode,
+                        call(AggregateFunction.COUNT_STAR, null, null),
+                        call(AggregateFunction.COUNT, L, null),
+                        call(AggregateFunction.SUM, I, null),
+                        call(AggregateFunction.SUM, L, null),
+                        call(AggregateFunction.MIN, I, null),
+                        call(AggregateFunction.MAX, L, null))))
+            .as("keys %s, mode %s", keys, mode)
+            .isNull();
+      }
+    }
+  }
+
+  @Test
+  void groupedAggregationsBeyondTheGpuSliceSayWhatIsMissing() {
+    GpuBackend gpu = new GpuBackend();
+    AggregateCall countStar = call(AggregateFunction.COUNT_STAR, null, null);
+    assertThat(gpu.unsupportedReason(plan(List.of(I, L, I), AggregateMode.COMPLETE, countStar)))
+        .isEqualTo("grouping by 3 keys is not on the GPU yet (at most 2 are)");
+    assertThat(gpu.unsupportedReason(plan(List.of(S), AggregateMode.COMPLETE, countStar)))
+        .isEqualTo(
+            "grouping key over string is not on the GPU yet in a grouped aggregation (only int"
+                + " and bigint are)");
+    Expr plusOne =
+        new Arithmetic(ArithmeticOp.ADD, L, new Literal(1L, DataType.LONG), DataType.LONG, false);
+    assertThat(gpu.unsupportedReason(plan(List.of(plusOne), AggregateMode.COMPLETE, countStar)))
+        .startsWith("grouping key of an expression is not on the GPU yet in a grouped aggregation");
+    assertThat(
+            gpu.unsupportedReason(
+                plan(List.of(I), AggregateMode.COMPLETE, call(AggregateFunction.SUM, D, null))))
+        .isEqualTo(
+            "SUM over double is not on the GPU yet in a grouped aggregation (only int and bigint"
+                + " are)");
+    assertThat(
+            gpu.unsupportedReason(
+                plan(List.of(I), AggregateMode.PARTIAL, call(AggregateFunction.MAX, S, null))))
+        .contains("MAX over string is not on the GPU yet");
+    assertThat(
+            gpu.unsupportedReason(
+                plan(List.of(I), AggregateMode.COMPLETE, call(AggregateFunction.AVG, L, null))))
+        .isEqualTo("AVG in a grouped aggregation is not on the GPU yet");
+    assertThat(
+            gpu.unsupportedReason(
+                plan(
+                    List.of(L),
+                    AggregateMode.COMPLETE,
+                    call(AggregateFunction.SUM, plusOne, null))))
+        .startsWith("SUM of an expression is not on the GPU yet in a grouped aggregation");
+    Expr positive = new Comparison(ComparisonOp.GREATER_THAN, L, new Literal(0L, DataType.LONG));
+    assertThat(
+            gpu.unsupportedReason(
+                plan(List.of(L), AggregateMode.COMPLETE, call(AggregateFunction.SUM, I, positive))))
+        .isEqualTo("SUM with FILTER (WHERE ...) in a grouped aggregation is not on the GPU yet");
+    assertThat(gpu.unsupportedReason(plan(List.of(L), AggregateMode.FINAL, countStar)))
+        .contains("mode FINAL")
+        .contains("is not on the GPU yet");
+    assertThat(gpu.unsupportedReason(plan(List.of(L), AggregateMode.PARTIAL_MERGE, countStar)))
+        .contains("mode PARTIAL_MERGE");
+  }
+
+  @Test
+  void groupTableCapacityIsAPowerOfTwoAtLeastTwiceTheRows() {
+    for (int rows : new int[] {1, 2, 3, 511, 512, 513, 1000, 4096, 1_000_000}) {
+      long cap = GroupedAggregateKernel.capacity(rows);
+      assertThat(Long.bitCount(cap)).as("capacity for %d rows", rows).isEqualTo(1);
+      assertThat(cap).as("capacity for %d rows", rows).isGreaterThanOrEqualTo(2L * rows);
+    }
+    assertThat(GroupedAggregateKernel.capacity(1_000_000)).isEqualTo(1L << 21);
+    assertThat(GroupedAggregateKernel.capacity(1)).isEqualTo(1024);
   }
 }
