@@ -35,6 +35,10 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * a group, in row order, leaves the long range; the kernel's exact per-group sum of |x| bounds
  * every running sum, and only when |sum before the batch| + sum of |x| could exceed Long.MAX_VALUE
  * for some group is the batch checked on the host in row order, as Spark adds.
+ *
+ * <p>A batch whose hash table does not fit the device memory pool is grouped in pieces of
+ * consecutive rows, merged in row order; a piece of {@link #MIN_SPLIT_ROWS} rows that still does
+ * not fit raises MEMORY_EXHAUSTED.
  */
 final class GpuGroupedAggregator implements Aggregator {
   private static final String LONG_OVERFLOW =
@@ -43,6 +47,10 @@ final class GpuGroupedAggregator implements Aggregator {
 
   private final AggregatePlan plan;
   private final BufferAllocator allocator;
+
+  /** A range this small that does not fit the device memory pool is not split further. */
+  static final int MIN_SPLIT_ROWS = 4096;
+
   private final GroupedAggregateKernel kernel;
 
   /** Batch columns the kernel reads, each once: keys first, then arguments. */
@@ -129,8 +137,31 @@ final class GpuGroupedAggregator implements Aggregator {
     for (int ordinal : columnOrdinals) {
       columns.add(batch.getVector(ordinal));
     }
-    BatchGroups found = kernel.run(columns, keyColumns, specs, rows);
-    // First-seen order: the batch's groups by their first row.
+    consumeRange(columns, 0, rows);
+    inputRows += rows;
+  }
+
+  /**
+   * Groups rows {@code start} to {@code start + rows} on the GPU and merges them into {@link
+   * #groups}; when the device memory pool has no room, the scratch buffers are given back and the
+   * range is done in two halves, down to {@link #MIN_SPLIT_ROWS} rows.
+   */
+  private void consumeRange(List<FieldVector> columns, int start, int rows) {
+    BatchGroups found;
+    try {
+      found = kernel.run(columns, keyColumns, specs, start, rows);
+    } catch (TruenoException e) {
+      if (e.code() != ErrorCode.MEMORY_EXHAUSTED || rows <= MIN_SPLIT_ROWS) {
+        throw e;
+      }
+      kernel.releaseScratch();
+      // Halves start at a multiple of 8, so that the kernel copies validity from a byte boundary.
+      int half = (rows / 2 + 7) & ~7;
+      consumeRange(columns, start, half);
+      consumeRange(columns, start + half, rows - half);
+      return;
+    }
+    // First-seen order: the range's groups by their first row.
     Integer[] order = new Integer[found.count()];
     for (int g = 0; g < order.length; g++) {
       order[g] = g;
@@ -140,19 +171,18 @@ final class GpuGroupedAggregator implements Aggregator {
     boolean rowOrderCheck = false;
     for (int i = 0; i < order.length; i++) {
       int g = order[i];
-      keys[i] = GroupKey.at(columns, keyColumns, (int) found.firstRow(g));
+      keys[i] = GroupKey.at(columns, keyColumns, start + (int) found.firstRow(g));
       if (!rowOrderCheck && mayOverflow(groups.get(keys[i]), found, g)) {
         rowOrderCheck = true;
       }
     }
     if (rowOrderCheck) {
-      checkSumsInRowOrder(columns, rows);
+      checkSumsInRowOrder(columns, start, rows);
     }
     for (int i = 0; i < order.length; i++) {
       long[] state = groups.computeIfAbsent(keys[i], k -> newState());
       merge(state, found, order[i]);
     }
-    inputRows += rows;
   }
 
   private long[] newState() {
@@ -187,14 +217,14 @@ final class GpuGroupedAggregator implements Aggregator {
   }
 
   /** Adds the batch's values of every ANSI SUM in row order, per group, raising Spark's error. */
-  private void checkSumsInRowOrder(List<FieldVector> columns, int rows) {
+  private void checkSumsInRowOrder(List<FieldVector> columns, int start, int rows) {
     for (int c = 0; c < specs.size(); c++) {
       if (specs.get(c).op() != GroupedAggregateKernel.OP_SUM || !plan.calls().get(c).ansi()) {
         continue;
       }
       FieldVector values = columns.get(specs.get(c).column());
       Map<GroupKey, long[]> running = new HashMap<>();
-      for (int r = 0; r < rows; r++) {
+      for (int r = start; r < start + rows; r++) {
         if (values.isNull(r)) {
           continue;
         }

@@ -99,14 +99,20 @@ final class GroupedAggregateKernel implements AutoCloseable {
   }
 
   /**
-   * Groups the first {@code rows} rows of a batch by {@code keys} (1 or 2 int/bigint vectors of
-   * {@code columns}) and runs {@code calls} over them.
+   * Groups {@code rows} rows of a batch from row {@code start} (a multiple of 8, so that validity
+   * bitmaps are copied from a byte boundary) by {@code keys} (1 or 2 int/bigint vectors of {@code
+   * columns}) and runs {@code calls} over them. First rows in the result count from {@code start}.
    *
    * @param columns every column the kernel reads, each once
    * @param keys indexes into {@code columns} of the grouping keys
    * @throws TruenoException MEMORY_EXHAUSTED when the pool's budget has no room for the batch
    */
-  BatchGroups run(List<FieldVector> columns, int[] keys, List<CallSpec> calls, int rows) {
+  BatchGroups run(
+      List<FieldVector> columns, int[] keys, List<CallSpec> calls, int start, int rows) {
+    if (start % 8 != 0) {
+      throw new TruenoException(
+          ErrorCode.INTERNAL, "Row ranges must start at a multiple of 8, not " + start);
+    }
     int numAccs = 0;
     long[] callDesc = new long[3 * calls.size()];
     List<Long> accInit = new ArrayList<>();
@@ -161,12 +167,12 @@ final class GroupedAggregateKernel implements AutoCloseable {
       for (int c = 0; c < columns.size(); c++) {
         FieldVector v = columns.get(c);
         long bytes = (long) rows * width(v);
-        ByteBuffer data = v.getDataBuffer().nioBuffer(0, (int) bytes);
+        ByteBuffer data = v.getDataBuffer().nioBuffer((long) start * width(v), (int) bytes);
         JCudaDriver.cuMemcpyHtoDAsync(
             base.withByteOffset(colDesc[3 * c]), Pointer.to(data), bytes, stream);
         if (colDesc[3 * c + 1] >= 0) {
           long vbytes = (rows + 7L) / 8;
-          ByteBuffer bits = v.getValidityBuffer().nioBuffer(0, (int) vbytes);
+          ByteBuffer bits = v.getValidityBuffer().nioBuffer(start / 8, (int) vbytes);
           JCudaDriver.cuMemcpyHtoDAsync(
               base.withByteOffset(colDesc[3 * c + 1]), Pointer.to(bits), vbytes, stream);
         }

@@ -394,7 +394,8 @@ class GpuGroupedAggregateTest {
               List.of(overflowThenBack));
       assertThat(gpu).hasSize(1);
       assertThat(gpu.get(0).get(0).toString())
-          .startsWith("error ARITHMETIC_OVERFLOW: long overflow.");
+          .startsWith("error ARITHMETIC_OVERFLOW: ")
+          .contains("long overflow. Use 'try_add'");
     }
     // Int SUM is a long sum: 2^31 - 1 twice does not overflow.
     List<Row> ints =
@@ -444,7 +445,29 @@ class GpuGroupedAggregateTest {
   }
 
   @Test
-  void exhaustedPoolIsATypedErrorNamingTheBudget() {
+  void aBatchTooLargeForThePoolIsGroupedInPieces() {
+    // 24 MiB holds the table of a 25k-row piece but not of the whole 200k-row batch.
+    try (DeviceMemoryPool small = DeviceMemoryPool.create(device, "small", 24L << 20)) {
+      Random random = new Random(24);
+      Shape shape = new Shape(50_000, 0.1, true);
+      List<Row> rows = new ArrayList<>();
+      for (int r = 0; r < 200_003; r++) {
+        rows.add(randomRow(random, shape));
+      }
+      for (boolean ansi : new boolean[] {false, true}) {
+        AggregatePlan p = plan(List.of(K1, K2), AggregateMode.PARTIAL, ansi);
+        List<List<Row>> batches = List.of(rows, rows.subList(5, 1005));
+        List<List<Object>> expected = run(new ScalarBackend(), p, batches);
+        // Same order too: pieces are merged in row order.
+        assertThat(run(new GpuBackend(small), p, batches)).as("ansi=%s", ansi).isEqualTo(expected);
+        assertThat(small.peakBytes()).isLessThanOrEqualTo(24L << 20);
+        assertThat(small.usedBytes()).isZero();
+      }
+    }
+  }
+
+  @Test
+  void poolTooSmallEvenForTheSmallestPieceIsATypedErrorNamingTheBudget() {
     try (DeviceMemoryPool tiny = DeviceMemoryPool.create(device, "tiny", 64 << 10)) {
       List<Row> rows = new ArrayList<>();
       for (int r = 0; r < 100_000; r++) {
