@@ -83,8 +83,9 @@ public final class TruenoConf {
               + "`spark.driver.extraJavaOptions` and `spark.executor.extraJavaOptions`), else "
               + "`SCALAR`. `SIMD` forces the Vector API backend (without the module it runs scalar and "
               + "logs why); `SCALAR` forces the scalar reference backend. `GPU` runs on the CUDA "
-              + "backend what it supports (today: global COUNT/SUM/MIN/MAX/AVG of int, bigint and "
-              + "MIN/MAX/COUNT of double) and the rest on the best CPU backend, logging why; `AUTO` "
+              + "backend what it supports (today: global COUNT/SUM/MIN/MAX/AVG of int and bigint, "
+              + "COUNT/MIN/MAX of double, and COUNT/SUM/MIN/MAX of int and bigint grouped by one or "
+              + "two int/bigint columns) and the rest on the best CPU backend, logging why; `AUTO` "
               + "does not pick the GPU yet (that is the cost model's job).");
 
   public static final ConfigEntry<Long> BATCH_ROWS =
