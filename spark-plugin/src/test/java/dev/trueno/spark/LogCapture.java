@@ -15,6 +15,15 @@ final class LogCapture extends AbstractAppender implements AutoCloseable {
 
   LogCapture(Class<?> source) {
     super("capture-" + source.getSimpleName(), null, null, true, Property.EMPTY_ARRAY);
+    // Trueno logs through SLF4J; only with Spark's SLF4J-to-Log4j binding can Log4j see it (a
+    // launcher whose class path lost that binding cannot check logging at all).
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        org.slf4j.LoggerFactory.getILoggerFactory()
+            .getClass()
+            .getName()
+            .startsWith("org.apache.logging.slf4j"),
+        "SLF4J is not bound to Log4j here: "
+            + org.slf4j.LoggerFactory.getILoggerFactory().getClass().getName());
     this.logger = (Logger) LogManager.getLogger(source);
     start();
     logger.addAppender(this);
