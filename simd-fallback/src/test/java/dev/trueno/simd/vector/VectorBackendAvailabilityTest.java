@@ -23,12 +23,7 @@ class VectorBackendAvailabilityTest {
     String java =
         System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
     Process p =
-        new ProcessBuilder(
-                List.of(
-                    java,
-                    "-cp",
-                    classPath(),
-                    AvailabilityProbe.class.getName()))
+        new ProcessBuilder(List.of(java, "-cp", classPath(), AvailabilityProbe.class.getName()))
             .redirectErrorStream(true)
             .start();
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
