@@ -26,6 +26,8 @@ final class SharedSpark {
               .config("spark.ui.enabled", "false")
               .config("spark.sql.shuffle.partitions", "4")
               .config("spark.trueno.explain", "NONE")
+              // -Dtrueno.it.backend=GPU runs the suites with the GPU backend (on the GPU machine).
+              .config("spark.trueno.backend", System.getProperty("trueno.it.backend", "AUTO"))
               .getOrCreate();
       Runtime.getRuntime().addShutdownHook(new Thread(session::stop, "stop-shared-spark"));
     }
