@@ -12,6 +12,7 @@ import org.apache.logging.log4j.core.config.Property;
 final class LogCapture extends AbstractAppender implements AutoCloseable {
   private final Logger logger;
   private final List<String> messages = new CopyOnWriteArrayList<>();
+  private final org.apache.logging.log4j.Level previousLevel;
 
   LogCapture(Class<?> source) {
     super("capture-" + source.getSimpleName(), null, null, true, Property.EMPTY_ARRAY);
@@ -25,6 +26,9 @@ final class LogCapture extends AbstractAppender implements AutoCloseable {
         "SLF4J is not bound to Log4j here: "
             + org.slf4j.LoggerFactory.getILoggerFactory().getClass().getName());
     this.logger = (Logger) LogManager.getLogger(source);
+    // The launcher's Log4j configuration may filter WARN for our packages; capture everything.
+    this.previousLevel = logger.getLevel();
+    logger.setLevel(org.apache.logging.log4j.Level.ALL);
     start();
     logger.addAppender(this);
   }
@@ -41,6 +45,7 @@ final class LogCapture extends AbstractAppender implements AutoCloseable {
   @Override
   public void close() {
     logger.removeAppender(this);
+    logger.setLevel(previousLevel);
     stop();
   }
 }
