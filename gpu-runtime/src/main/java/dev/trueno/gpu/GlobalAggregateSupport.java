@@ -13,7 +13,8 @@ final class GlobalAggregateSupport {
   /** Why the GPU cannot run {@code plan} exactly, or null when it can. */
   static String unsupportedReason(AggregatePlan plan) {
     if (!plan.groupingKeys().isEmpty()) {
-      return "grouped aggregation is not on the GPU yet (only global aggregates are)";
+      // GpuBackend sends grouped plans to GroupedAggregateSupport; this guards direct callers.
+      return "a grouped aggregation was checked as a global one";
     }
     if (plan.mode().mergesBuffers()) {
       return "merging aggregation buffers (mode "
