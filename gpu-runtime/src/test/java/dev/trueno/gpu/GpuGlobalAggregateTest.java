@@ -2,7 +2,6 @@ package dev.trueno.gpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.trueno.core.arrow.ArrowSchemas;
 import dev.trueno.core.backend.Aggregator;
@@ -30,7 +29,6 @@ import org.apache.arrow.vector.Float8Vector;
 import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -53,14 +51,7 @@ class GpuGlobalAggregateTest {
   // reason, where no GPU can be used.
   @BeforeEach
   void open() {
-    CudaDevice.Discovery discovery = CudaDevice.discover();
-    if (!discovery.usable()) {
-      if (Boolean.getBoolean("trueno.requireGpu")) {
-        fail("trueno.requireGpu is set but " + discovery.unavailableReason());
-      }
-      Assumptions.abort(discovery.unavailableReason());
-    }
-    device = discovery.device();
+    device = GpuTests.deviceOrSkip();
     allocator = new RootAllocator(512L << 20);
     pool = DeviceMemoryPool.create(device, "test", 256L << 20);
   }
@@ -78,15 +69,7 @@ class GpuGlobalAggregateTest {
   // ---- helpers ----
 
   private static AggregateCall call(AggregateFunction f, ColumnRef arg, boolean ansi) {
-    DataType argType = arg == null ? DataType.LONG : arg.type();
-    DataType result =
-        switch (f) {
-          case SUM -> AggregateCall.sumType(argType);
-          case AVG -> AggregateCall.avgResultType(argType);
-          case COUNT, COUNT_STAR -> DataType.LONG;
-          case MIN, MAX -> argType;
-        };
-    return new AggregateCall(f, arg, argType, result, List.of(), null, ansi);
+    return GpuTests.call(f, arg, ansi);
   }
 
   /** Every function this slice runs over a column of {@code type}. */

@@ -2,7 +2,6 @@ package dev.trueno.gpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.trueno.core.arrow.ArrowSchemas;
 import dev.trueno.core.backend.Aggregator;
@@ -31,7 +30,6 @@ import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -64,14 +62,7 @@ class GpuGroupedAggregateTest {
 
   @BeforeEach
   void open() {
-    CudaDevice.Discovery discovery = CudaDevice.discover();
-    if (!discovery.usable()) {
-      if (Boolean.getBoolean("trueno.requireGpu")) {
-        fail("trueno.requireGpu is set but " + discovery.unavailableReason());
-      }
-      Assumptions.abort(discovery.unavailableReason());
-    }
-    device = discovery.device();
+    device = GpuTests.deviceOrSkip();
     allocator = new RootAllocator(4L << 30);
     pool = DeviceMemoryPool.create(device, "test", 2L << 30);
   }
@@ -89,15 +80,7 @@ class GpuGroupedAggregateTest {
   // ---- helpers ----
 
   private static AggregateCall call(AggregateFunction f, ColumnRef arg, boolean ansi) {
-    DataType argType = arg == null ? DataType.LONG : arg.type();
-    DataType result =
-        switch (f) {
-          case SUM -> AggregateCall.sumType(argType);
-          case COUNT, COUNT_STAR -> DataType.LONG;
-          case MIN, MAX -> argType;
-          case AVG -> AggregateCall.avgResultType(argType);
-        };
-    return new AggregateCall(f, arg, argType, result, List.of(), null, ansi);
+    return GpuTests.call(f, arg, ansi);
   }
 
   /** Every function the GPU group-by runs, over both value columns, grouped by {@code keys}. */

@@ -2,11 +2,11 @@ package dev.trueno.gpu.transfer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.trueno.core.error.ErrorCode;
 import dev.trueno.core.error.TruenoException;
 import dev.trueno.core.morsel.Morsel;
+import dev.trueno.gpu.GpuTests;
 import dev.trueno.gpu.device.CudaDevice;
 import dev.trueno.gpu.memory.DeviceBuffer;
 import dev.trueno.gpu.memory.DeviceMemoryPool;
@@ -26,7 +26,6 @@ import jcuda.driver.JCudaDriver;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -46,14 +45,7 @@ class TransferQueueGpuTest {
 
   @BeforeEach
   void open() {
-    CudaDevice.Discovery discovery = CudaDevice.discover();
-    if (!discovery.usable()) {
-      if (Boolean.getBoolean("trueno.requireGpu")) {
-        fail("trueno.requireGpu is set but " + discovery.unavailableReason());
-      }
-      Assumptions.abort(discovery.unavailableReason());
-    }
-    device = discovery.device();
+    device = GpuTests.deviceOrSkip();
     device.makeCurrent();
     allocator = new RootAllocator(3L << 30);
     pool = DeviceMemoryPool.create(device, "transfer-test", 1L << 30);
