@@ -32,6 +32,7 @@ public final class TruenoHashAggregateExec extends TruenoUnaryExec {
   private final Backends.Choice backend;
   private final SparkPlan child;
   private transient Map<String, SQLMetric> metricMap;
+  private transient scala.collection.immutable.Map<String, SQLMetric> scalaMetrics;
 
   /**
    * Replaces {@code original}, whose expressions {@code plan} translates, over {@code child}.
@@ -139,8 +140,10 @@ public final class TruenoHashAggregateExec extends TruenoUnaryExec {
               "backend time (" + backend.label() + ")",
               SQLMetrics.createNanoTimingMetric$default$3()));
       metricMap = m;
+      // Spark asks for the metrics many times per query; build the Scala view once.
+      scalaMetrics = scala.collection.immutable.Map.from(CollectionConverters.asScala(m));
     }
-    return scala.collection.immutable.Map.from(CollectionConverters.asScala(metricMap));
+    return scalaMetrics;
   }
 
   @Override
