@@ -10,9 +10,7 @@
 //   [0] count of non-null rows   [1] wrapping sum (integers only)   [2] saturating sum of |x|
 //   [3] min (value or double bits)  [4] max  [5] row of min  [6] row of max  [7] unused
 
-#include <stdint.h>
-
-#define THREADS 256
+#include "common.cuh"
 
 struct Stats {
   long long count;
