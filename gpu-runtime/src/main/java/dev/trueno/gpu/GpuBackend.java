@@ -16,25 +16,39 @@ import org.apache.arrow.memory.BufferAllocator;
  * MAX of int/bigint columns; every other plan gets a reason from {@link #unsupportedReason}.
  */
 public final class GpuBackend implements Backend {
-  /**
-   * The share of the device's free memory the JVM-wide pool may use, until the configuration
-   * registry provides {@code spark.trueno.gpu.memory...}.
-   */
-  static final double DEFAULT_POOL_FRACTION = 0.8;
-
   private static final Object SHARED_LOCK = new Object();
   private static DeviceMemoryPool sharedPool;
 
   private final DeviceMemoryPool pool;
+  private final GpuSettings settings;
 
-  /** The backend on this JVM's device, with the JVM-wide memory pool (made on first use). */
+  /** The backend on this JVM's device with the default settings. */
   public GpuBackend() {
-    this(null);
+    this(GpuSettings.DEFAULTS);
+  }
+
+  /**
+   * The backend on this JVM's device, with the JVM-wide memory pool, made on first use with the
+   * budget of the first settings that reach it (an executor's settings are all the same).
+   */
+  public GpuBackend(GpuSettings settings) {
+    this(null, settings);
   }
 
   /** The backend allocating from {@code pool} (tests shrink the budget this way). */
   public GpuBackend(DeviceMemoryPool pool) {
+    this(pool, GpuSettings.DEFAULTS);
+  }
+
+  /** The backend allocating from {@code pool} (null: the JVM-wide pool) with {@code settings}. */
+  public GpuBackend(DeviceMemoryPool pool, GpuSettings settings) {
     this.pool = pool;
+    this.settings = settings;
+  }
+
+  /** The settings this backend runs with. */
+  public GpuSettings settings() {
+    return settings;
   }
 
   @Override
@@ -68,20 +82,18 @@ public final class GpuBackend implements Backend {
           ErrorCode.UNSUPPORTED, "The GPU backend cannot run this aggregation: " + reason);
     }
     CudaDevice device = discovery.device();
-    DeviceMemoryPool devicePool = pool != null ? pool : sharedPool(device);
+    DeviceMemoryPool devicePool = pool != null ? pool : sharedPool(device, settings);
     return plan.groupingKeys().isEmpty()
         ? new GpuGlobalAggregator(plan, device, devicePool, allocator)
         : new GpuGroupedAggregator(plan, device, devicePool, allocator);
   }
 
   /** The JVM-wide pool; it lives as long as the executor, like the device's context. */
-  private static DeviceMemoryPool sharedPool(CudaDevice device) {
+  private static DeviceMemoryPool sharedPool(CudaDevice device, GpuSettings settings) {
     synchronized (SHARED_LOCK) {
       if (sharedPool == null) {
         long free = device.memoryInfo()[0];
-        sharedPool =
-            DeviceMemoryPool.create(
-                device, "executor", Math.max(1, (long) (free * DEFAULT_POOL_FRACTION)));
+        sharedPool = DeviceMemoryPool.create(device, "executor", settings.budget(free));
       }
       return sharedPool;
     }
