@@ -5,6 +5,8 @@ import dev.trueno.core.backend.Backend;
 import dev.trueno.core.error.ErrorCode;
 import dev.trueno.core.error.TruenoException;
 import dev.trueno.core.plan.AggregatePlan;
+import dev.trueno.gpu.agg.GpuHashAggregator;
+import dev.trueno.gpu.agg.GroupedSupport;
 import dev.trueno.gpu.device.CudaDevice;
 import dev.trueno.gpu.memory.DeviceMemoryPool;
 import org.apache.arrow.memory.BufferAllocator;
@@ -65,7 +67,7 @@ public final class GpuBackend implements Backend {
   public String unsupportedReason(AggregatePlan plan) {
     return plan.groupingKeys().isEmpty()
         ? GlobalAggregateSupport.unsupportedReason(plan)
-        : GroupedAggregateSupport.unsupportedReason(plan);
+        : GroupedSupport.unsupportedReason(plan);
   }
 
   @Override
@@ -85,7 +87,7 @@ public final class GpuBackend implements Backend {
     DeviceMemoryPool devicePool = pool != null ? pool : sharedPool(device, settings);
     return plan.groupingKeys().isEmpty()
         ? new GpuGlobalAggregator(plan, device, devicePool, allocator)
-        : new GpuGroupedAggregator(plan, device, devicePool, allocator);
+        : new GpuHashAggregator(plan, device, devicePool, allocator, settings);
   }
 
   /** The JVM-wide pool; it lives as long as the executor, like the device's context. */

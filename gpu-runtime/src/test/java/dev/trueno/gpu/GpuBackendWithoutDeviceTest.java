@@ -115,7 +115,7 @@ class GpuBackendWithoutDeviceTest {
     assertThat(
             gpu.unsupportedReason(
                 plan(List.of(D), AggregateMode.COMPLETE, call(AggregateFunction.SUM, L, null))))
-        .contains("grouping key over double is not on the GPU yet");
+        .startsWith("grouping by double is not on the GPU yet");
     assertThat(
             gpu.unsupportedReason(
                 plan(
@@ -150,21 +150,24 @@ class GpuBackendWithoutDeviceTest {
   }
 
   @Test
-  void groupedIntegerAggregatesByOneOrTwoIntegerKeysAreSupported() {
+  void groupedAggregatesByUpToFourKeysInUpdateModesAreSupported() {
     GpuBackend gpu = new GpuBackend();
     for (AggregateMode mode : new AggregateMode[] {AggregateMode.COMPLETE, AggregateMode.PARTIAL}) {
-      for (List<Expr> keys : List.<List<Expr>>of(List.of(I), List.of(L), List.of(I, L))) {
+      for (List<Expr> keys :
+          List.<List<Expr>>of(List.of(I), List.of(L), List.of(I, L), List.of(I, L, I, L))) {
         assertThat(
                 gpu.unsupportedReason(
                     plan(
                         keys,
                         mode,
                         call(AggregateFunction.COUNT_STAR, null, null),
-                        call(AggregateFunction.COUNT, L, null),
+                        call(AggregateFunction.COUNT, D, null),
                         call(AggregateFunction.SUM, I, null),
-                        call(AggregateFunction.SUM, L, null),
+                        call(AggregateFunction.SUM, D, null),
+                        call(AggregateFunction.AVG, L, null),
+                        call(AggregateFunction.AVG, D, null),
                         call(AggregateFunction.MIN, I, null),
-                        call(AggregateFunction.MAX, L, null))))
+                        call(AggregateFunction.MAX, D, null))))
             .as("keys %s, mode %s", keys, mode)
             .isNull();
       }
@@ -172,33 +175,78 @@ class GpuBackendWithoutDeviceTest {
   }
 
   @Test
-  void groupedAggregationsBeyondTheGpuSliceSayWhatIsMissing() {
+  void mergeModesNeedTheBufferColumnsInSparksLayout() {
+    GpuBackend gpu = new GpuBackend();
+    // SUM(l) merges one long buffer column; AVG(i) a double sum and a long count.
+    List<Field> input =
+        List.of(
+            new Field("k", DataType.INT, true),
+            new Field("sum", DataType.LONG, true),
+            new Field("avgsum", DataType.DOUBLE, true),
+            new Field("avgcount", DataType.LONG, true));
+    AggregateCall sum =
+        new AggregateCall(
+            AggregateFunction.SUM, L, DataType.LONG, DataType.LONG, List.of(1), null, false);
+    AggregateCall avg =
+        new AggregateCall(
+            AggregateFunction.AVG,
+            I,
+            DataType.INT,
+            AggregateCall.avgResultType(DataType.INT),
+            List.of(2, 3),
+            null,
+            false);
+    for (AggregateMode mode :
+        new AggregateMode[] {AggregateMode.FINAL, AggregateMode.PARTIAL_MERGE}) {
+      AggregatePlan plan =
+          new AggregatePlan(
+              input,
+              List.of(new ColumnRef(0, DataType.INT, "k")),
+              List.of("k"),
+              List.of(sum, avg),
+              mode,
+              List.of(),
+              List.of());
+      assertThat(gpu.unsupportedReason(plan)).as("mode %s", mode).isNull();
+    }
+    AggregatePlan wrongLayout =
+        new AggregatePlan(
+            input,
+            List.of(new ColumnRef(0, DataType.INT, "k")),
+            List.of("k"),
+            List.of(
+                new AggregateCall(
+                    AggregateFunction.AVG,
+                    I,
+                    DataType.INT,
+                    AggregateCall.avgResultType(DataType.INT),
+                    List.of(1, 3),
+                    null,
+                    false)),
+            AggregateMode.FINAL,
+            List.of(),
+            List.of());
+    assertThat(gpu.unsupportedReason(wrongLayout))
+        .isEqualTo("AVG buffer column 1 is long, expected sum double");
+  }
+
+  @Test
+  void groupedAggregationsBeyondTheGpuSayWhatIsMissing() {
     GpuBackend gpu = new GpuBackend();
     AggregateCall countStar = call(AggregateFunction.COUNT_STAR, null, null);
-    assertThat(gpu.unsupportedReason(plan(List.of(I, L, I), AggregateMode.COMPLETE, countStar)))
-        .isEqualTo("grouping by 3 keys is not on the GPU yet (at most 2 are)");
+    assertThat(
+            gpu.unsupportedReason(plan(List.of(I, L, I, L, I), AggregateMode.COMPLETE, countStar)))
+        .isEqualTo("grouping by 5 keys is not on the GPU (at most 4 are)");
     assertThat(gpu.unsupportedReason(plan(List.of(S), AggregateMode.COMPLETE, countStar)))
-        .isEqualTo(
-            "grouping key over string is not on the GPU yet in a grouped aggregation (only int"
-                + " and bigint are)");
+        .startsWith("grouping by string is not on the GPU yet");
     Expr plusOne =
         new Arithmetic(ArithmeticOp.ADD, L, new Literal(1L, DataType.LONG), DataType.LONG, false);
     assertThat(gpu.unsupportedReason(plan(List.of(plusOne), AggregateMode.COMPLETE, countStar)))
         .startsWith("grouping key of an expression is not on the GPU yet in a grouped aggregation");
     assertThat(
             gpu.unsupportedReason(
-                plan(List.of(I), AggregateMode.COMPLETE, call(AggregateFunction.SUM, D, null))))
-        .isEqualTo(
-            "SUM over double is not on the GPU yet in a grouped aggregation (only int and bigint"
-                + " are)");
-    assertThat(
-            gpu.unsupportedReason(
                 plan(List.of(I), AggregateMode.PARTIAL, call(AggregateFunction.MAX, S, null))))
-        .contains("MAX over string is not on the GPU yet");
-    assertThat(
-            gpu.unsupportedReason(
-                plan(List.of(I), AggregateMode.COMPLETE, call(AggregateFunction.AVG, L, null))))
-        .isEqualTo("AVG in a grouped aggregation is not on the GPU yet");
+        .contains("MAX over string in a grouped aggregation is not on the GPU yet");
     assertThat(
             gpu.unsupportedReason(
                 plan(
@@ -211,21 +259,9 @@ class GpuBackendWithoutDeviceTest {
             gpu.unsupportedReason(
                 plan(List.of(L), AggregateMode.COMPLETE, call(AggregateFunction.SUM, I, positive))))
         .isEqualTo("SUM with FILTER (WHERE ...) in a grouped aggregation is not on the GPU yet");
-    assertThat(gpu.unsupportedReason(plan(List.of(L), AggregateMode.FINAL, countStar)))
-        .contains("mode FINAL")
-        .contains("is not on the GPU yet");
-    assertThat(gpu.unsupportedReason(plan(List.of(L), AggregateMode.PARTIAL_MERGE, countStar)))
-        .contains("mode PARTIAL_MERGE");
-  }
-
-  @Test
-  void groupTableCapacityIsAPowerOfTwoAtLeastTwiceTheRows() {
-    for (int rows : new int[] {1, 2, 3, 511, 512, 513, 1000, 4096, 1_000_000}) {
-      long cap = GroupedAggregateKernel.capacity(rows);
-      assertThat(Long.bitCount(cap)).as("capacity for %d rows", rows).isEqualTo(1);
-      assertThat(cap).as("capacity for %d rows", rows).isGreaterThanOrEqualTo(2L * rows);
-    }
-    assertThat(GroupedAggregateKernel.capacity(1_000_000)).isEqualTo(1L << 21);
-    assertThat(GroupedAggregateKernel.capacity(1)).isEqualTo(1024);
+    assertThat(
+            gpu.unsupportedReason(
+                plan(List.of(L), AggregateMode.FINAL, call(AggregateFunction.SUM, I, null))))
+        .isEqualTo("SUM has 0 buffer columns, expected [sum long]");
   }
 }

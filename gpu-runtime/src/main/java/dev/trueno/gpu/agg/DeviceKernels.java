@@ -1,0 +1,183 @@
+package dev.trueno.gpu.agg;
+
+import dev.trueno.core.error.ErrorCode;
+import dev.trueno.core.error.TruenoException;
+import dev.trueno.gpu.device.CudaDevice;
+import dev.trueno.gpu.memory.DeviceBuffer;
+import dev.trueno.gpu.memory.DeviceMemoryPool;
+import java.util.ArrayList;
+import java.util.List;
+import jcuda.CudaException;
+import jcuda.Pointer;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUstream;
+import jcuda.driver.CUstream_flags;
+import jcuda.driver.JCudaDriver;
+
+/**
+ * A stream, kernel launches on it and named scratch buffers from the device memory pool, kept and
+ * grown across morsels (freeing device memory synchronizes the device, so it is not done per
+ * morsel). Not thread-safe: one per aggregator.
+ */
+final class DeviceKernels implements AutoCloseable {
+  /** Threads per block; THREADS in common.cuh. */
+  static final int THREADS = 256;
+
+  // Enough blocks to fill any current GPU; kernels loop over the rest (grid stride).
+  private static final int MAX_BLOCKS = 32_768;
+
+  final CudaDevice device;
+  final DeviceMemoryPool pool;
+  final CUstream stream = new CUstream();
+  private final List<DeviceBuffer> scratch = new ArrayList<>();
+
+  DeviceKernels(CudaDevice device, DeviceMemoryPool pool) {
+    this.device = device;
+    this.pool = pool;
+    device.makeCurrent();
+    try {
+      JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING);
+    } catch (CudaException e) {
+      throw device.error("create a CUDA stream", e);
+    }
+  }
+
+  static int blocks(long items) {
+    return (int) Math.max(1, Math.min(MAX_BLOCKS, (items + THREADS - 1) / THREADS));
+  }
+
+  /** Enqueues {@code kernel} over {@code items} items (grid stride) on this stream. */
+  void launch(String kernel, long items, Pointer... args) {
+    launchBlocks(kernel, blocks(items), args);
+  }
+
+  void launchBlocks(String kernel, int blocks, Pointer... args) {
+    try {
+      JCudaDriver.cuLaunchKernel(
+          device.function(kernel), blocks, 1, 1, THREADS, 1, 1, 0, stream, Pointer.to(args), null);
+    } catch (CudaException e) {
+      throw device.error("launch " + kernel, e);
+    }
+  }
+
+  void sync(String action) {
+    try {
+      JCudaDriver.cuStreamSynchronize(stream);
+    } catch (CudaException e) {
+      throw device.error(action, e);
+    }
+  }
+
+  /** Copies {@code values} to {@code target} (waits for this stream first). */
+  void upload(long[] values, CUdeviceptr target) {
+    if (values.length > 0) {
+      sync("wait before an upload");
+      JCudaDriver.cuMemcpyHtoD(target, Pointer.to(values), values.length * 8L);
+    }
+  }
+
+  void upload(int[] values, CUdeviceptr target) {
+    if (values.length > 0) {
+      sync("wait before an upload");
+      JCudaDriver.cuMemcpyHtoD(target, Pointer.to(values), values.length * 4L);
+    }
+  }
+
+  /** Copies device pointers (their values) to {@code target}: kernels read them as an array. */
+  void upload(CUdeviceptr[] pointers, CUdeviceptr target) {
+    if (pointers.length > 0) {
+      sync("wait before an upload");
+      JCudaDriver.cuMemcpyHtoD(target, Pointer.to(pointers), pointers.length * 8L);
+    }
+  }
+
+  /** Reads {@code count} longs at {@code source} after this stream's work is done. */
+  long[] download(CUdeviceptr source, int count) {
+    sync("wait for the GPU aggregation");
+    long[] out = new long[count];
+    try {
+      JCudaDriver.cuMemcpyDtoH(Pointer.to(out), source, count * 8L);
+    } catch (CudaException e) {
+      throw device.error("copy results from the GPU", e);
+    }
+    return out;
+  }
+
+  void zero(CUdeviceptr target, long bytes) {
+    JCudaDriver.cuMemsetD8Async(target, (byte) 0, bytes, stream);
+  }
+
+  /**
+   * Scratch buffer number {@code slot} with at least {@code bytes}, reused when big enough.
+   *
+   * @throws TruenoException MEMORY_EXHAUSTED when the pool has no room
+   */
+  CUdeviceptr scratch(int slot, long bytes, String purpose) {
+    while (scratch.size() <= slot) {
+      scratch.add(null);
+    }
+    DeviceBuffer current = scratch.get(slot);
+    if (current != null && current.bytes() >= bytes) {
+      return current.pointer();
+    }
+    if (current != null) {
+      sync("wait before freeing a scratch buffer");
+      scratch.set(slot, null);
+      current.close();
+    }
+    long size = Math.max(256, current == null ? bytes : Math.max(bytes, bytes + (bytes >> 2)));
+    DeviceBuffer fresh;
+    try {
+      fresh = pool.allocate(size, purpose);
+    } catch (TruenoException e) {
+      if (e.code() != ErrorCode.MEMORY_EXHAUSTED || size == bytes) {
+        throw e;
+      }
+      fresh = pool.allocate(Math.max(8, bytes), purpose);
+    }
+    scratch.set(slot, fresh);
+    return fresh.pointer();
+  }
+
+  /** Frees the scratch buffers (after the stream's work is done). */
+  void releaseScratch() {
+    RuntimeException first = null;
+    try {
+      sync("wait before freeing scratch buffers");
+    } catch (RuntimeException e) {
+      first = e;
+    }
+    for (DeviceBuffer b : scratch) {
+      if (b != null) {
+        try {
+          b.close();
+        } catch (RuntimeException e) {
+          first = first == null ? e : first;
+        }
+      }
+    }
+    scratch.clear();
+    if (first != null) {
+      throw first;
+    }
+  }
+
+  @Override
+  public void close() {
+    RuntimeException first = null;
+    try {
+      releaseScratch();
+    } catch (RuntimeException e) {
+      first = e;
+    }
+    try {
+      device.makeCurrent();
+      JCudaDriver.cuStreamDestroy(stream);
+    } catch (RuntimeException e) {
+      first = first == null ? e : first;
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+}

@@ -1,0 +1,150 @@
+package dev.trueno.gpu.agg;
+
+import dev.trueno.core.expr.ColumnRef;
+import dev.trueno.core.expr.Expr;
+import dev.trueno.core.plan.AggregateCall;
+import dev.trueno.core.plan.AggregateFunction;
+import dev.trueno.core.plan.AggregatePlan;
+import dev.trueno.core.types.DataType;
+import dev.trueno.core.types.Field;
+import dev.trueno.core.types.TypeKind;
+import java.util.List;
+
+/**
+ * Which grouped aggregations {@link GpuHashAggregator} runs exactly; everything else gets a
+ * readable reason and runs on the CPU.
+ */
+public final class GroupedSupport {
+  /** The most grouping keys the device hash table takes. */
+  public static final int MAX_KEYS = 4;
+
+  private GroupedSupport() {}
+
+  /** Why the GPU cannot run the grouped {@code plan} exactly, or null when it can. */
+  public static String unsupportedReason(AggregatePlan plan) {
+    if (plan.groupingKeys().isEmpty()) {
+      return "a global aggregation was checked as a grouped one";
+    }
+    if (!plan.resultProjection().isEmpty()) {
+      return "result projections over grouped aggregates are not on the GPU yet";
+    }
+    if (plan.groupingKeys().size() > MAX_KEYS) {
+      return "grouping by "
+          + plan.groupingKeys().size()
+          + " keys is not on the GPU (at most "
+          + MAX_KEYS
+          + " are)";
+    }
+    for (Expr key : plan.groupingKeys()) {
+      String reason = column(plan, key, "grouping key");
+      if (reason == null && !isKeyType(key.type())) {
+        reason = "grouping by " + key.type() + " is not on the GPU yet" + KEY_TYPES;
+      }
+      if (reason != null) {
+        return reason;
+      }
+    }
+    for (AggregateCall call : plan.calls()) {
+      String reason = callReason(plan, call);
+      if (reason != null) {
+        return reason;
+      }
+    }
+    return null;
+  }
+
+  private static final String KEY_TYPES =
+      " (keys of boolean, tinyint, smallint, int, bigint, date, timestamp and decimal up to 18"
+          + " digits are)";
+
+  /** Types held exactly as one 64-bit integer: keys, integer MIN/MAX. */
+  static boolean isKeyType(DataType type) {
+    return switch (type.kind()) {
+      case BOOLEAN, BYTE, SHORT, INT, LONG, DATE, TIMESTAMP -> true;
+      case DECIMAL -> type.precision() <= 18;
+      default -> false;
+    };
+  }
+
+  private static String callReason(AggregatePlan plan, AggregateCall call) {
+    String fn = call.function().name();
+    if (call.filter() != null) {
+      return fn + " with FILTER (WHERE ...) in a grouped aggregation is not on the GPU yet";
+    }
+    DataType type = call.argumentType();
+    if (call.function() != AggregateFunction.COUNT_STAR) {
+      String reason = argumentType(call.function(), type);
+      if (reason != null) {
+        return fn + " over " + type + " in a grouped aggregation is not on the GPU yet" + reason;
+      }
+    }
+    if (!plan.mode().mergesBuffers()) {
+      return call.function() == AggregateFunction.COUNT_STAR
+          ? null
+          : column(plan, call.argument(), fn);
+    }
+    List<Field> buffer = call.bufferFields();
+    if (call.bufferOrdinals().size() != buffer.size()) {
+      return fn
+          + " has "
+          + call.bufferOrdinals().size()
+          + " buffer columns, expected "
+          + buffer.stream().map(f -> f.name() + " " + f.type()).toList();
+    }
+    for (int b = 0; b < buffer.size(); b++) {
+      int ordinal = call.bufferOrdinals().get(b);
+      if (ordinal < 0 || ordinal >= plan.input().size()) {
+        return fn + " reads buffer column " + ordinal + " outside the input";
+      }
+      DataType actual = plan.input().get(ordinal).type();
+      if (!actual.equals(buffer.get(b).type())) {
+        return fn
+            + " buffer column "
+            + ordinal
+            + " is "
+            + actual
+            + ", expected "
+            + buffer.get(b).name()
+            + " "
+            + buffer.get(b).type();
+      }
+    }
+    return null;
+  }
+
+  private static String argumentType(AggregateFunction function, DataType type) {
+    TypeKind k = type.kind();
+    boolean decimal18 = k == TypeKind.DECIMAL && type.precision() <= 18;
+    boolean ok =
+        switch (function) {
+          case COUNT_STAR -> true;
+          case COUNT -> k != TypeKind.STRING;
+          case SUM, AVG -> k.isIntegral() || k.isFloating() || decimal18;
+          case MIN, MAX -> isKeyType(type) || k.isFloating();
+        };
+    if (ok) {
+      return null;
+    }
+    return k == TypeKind.DECIMAL
+        ? " (decimals up to 18 digits are)"
+        : k == TypeKind.STRING ? " (strings stay on the CPU)" : "";
+  }
+
+  /** Null when {@code expr} is a plain column of the input with the same type. */
+  private static String column(AggregatePlan plan, Expr expr, String what) {
+    if (!(expr instanceof ColumnRef ref)) {
+      return what
+          + " of an expression is not on the GPU yet in a grouped aggregation (only of plain"
+          + " columns): "
+          + expr;
+    }
+    if (ref.ordinal() < 0 || ref.ordinal() >= plan.input().size()) {
+      return what + " refers to column " + ref.ordinal() + " outside the input";
+    }
+    DataType column = plan.input().get(ref.ordinal()).type();
+    if (!column.equals(ref.type())) {
+      return what + " (" + ref.name() + ") has type " + ref.type() + " but the column is " + column;
+    }
+    return null;
+  }
+}
