@@ -184,6 +184,9 @@ final class ExprCompiler {
     if (e instanceof Not n) {
       return booleans(n.child());
     }
+    if (e instanceof IsNull || e instanceof IsNotNull) {
+      return null;
+    }
     if (e instanceof Cast c) {
       return castReason(c.child().type(), c.type());
     }
