@@ -29,6 +29,9 @@ import jcuda.driver.JCudaDriver;
  * one live block, which is how the transfer queue decides that a column can be copied without
  * staging.
  *
+ * <p>Meant for batch-sized buffers: every block is at least one page, so batches of a few rows
+ * waste most of their pinned bytes (sub-allocating small requests is left for later).
+ *
  * <p>Thread-safe: Arrow frees buffers on whichever thread closes them.
  */
 public final class PinnedMemoryPool implements AutoCloseable {
@@ -37,6 +40,9 @@ public final class PinnedMemoryPool implements AutoCloseable {
 
   /** Blocks are whole pages: the driver pins pages, and equal sizes make cached blocks reusable. */
   static final long PAGE = 4096;
+
+  /** A leak report names this many blocks, then counts the rest. */
+  private static final int LEAKS_NAMED = 10;
 
   /** Allocates and frees raw page-locked memory; the CUDA driver, or a fake in tests. */
   interface RawAllocator {
@@ -111,6 +117,8 @@ public final class PinnedMemoryPool implements AutoCloseable {
       if (same != null && !same.isEmpty()) {
         long address = same.pop();
         cachedBytes -= size;
+        usedBytes += size;
+        peakBytes = Math.max(peakBytes, usedBytes);
         return register(address, size, purpose);
       }
       if (size > budgetBytes - usedBytes) {
@@ -268,9 +276,9 @@ public final class PinnedMemoryPool implements AutoCloseable {
   /**
    * Frees the cached blocks and closes the pool.
    *
-   * @throws TruenoException INTERNAL naming each block still allocated (an Arrow allocator or
-   *     vector not closed). Those blocks are not freed now, since their owner may still read them;
-   *     they are freed when it finally closes them.
+   * @throws TruenoException INTERNAL naming the blocks still allocated (an Arrow allocator or
+   *     vector not closed). Those blocks are not freed, since their owner may still read them (as
+   *     Arrow frees nothing of a leak either); one given back later is freed then.
    */
   @Override
   public void close() {
@@ -286,9 +294,14 @@ public final class PinnedMemoryPool implements AutoCloseable {
     if (!leaked.isEmpty()) {
       StringBuilder what = new StringBuilder();
       long bytes = 0;
-      for (PinnedBuffer b : leaked) {
-        what.append(what.length() == 0 ? "" : ", ").append(b);
-        bytes += b.bytes();
+      for (int i = 0; i < leaked.size(); i++) {
+        if (i < LEAKS_NAMED) {
+          what.append(i == 0 ? "" : ", ").append(leaked.get(i));
+        }
+        bytes += leaked.get(i).bytes();
+      }
+      if (leaked.size() > LEAKS_NAMED) {
+        what.append(" and ").append(leaked.size() - LEAKS_NAMED).append(" more");
       }
       throw new TruenoException(
           ErrorCode.INTERNAL,
