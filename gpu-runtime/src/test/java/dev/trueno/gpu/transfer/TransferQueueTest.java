@@ -280,6 +280,39 @@ class TransferQueueTest {
   }
 
   @Test
+  void morselsKeptByTheirSlotsAreClosedWhenTheSlotIsReusedOrTheQueueCloses() throws Exception {
+    engine.holdMorsels = true; // as zero-copy transfers keep them until their copy is complete
+    List<Morsel> morsels = morsels(100_000);
+    try (TransferQueue queue = new TransferQueue(engine, 2)) {
+      CompletableFuture<Void> producer =
+          CompletableFuture.runAsync(
+              () -> {
+                morsels.forEach(queue::submit);
+                queue.finish();
+              });
+      for (Transfer next; (next = queue.take()) != null; ) {
+        next.close();
+      }
+      producer.get(30, TimeUnit.SECONDS);
+      assertThat(allocator.getAllocatedMemory()).as("the last two morsels").isPositive();
+    }
+    assertThat(allocator.getAllocatedMemory()).isZero();
+  }
+
+  @Test
+  void cancelClosesTheMorselsKeptByQueuedTransfers() {
+    engine.holdMorsels = true;
+    List<Morsel> morsels = morsels(30_000);
+    TransferQueue queue = new TransferQueue(engine, 2);
+    queue.submit(morsels.get(0));
+    queue.submit(morsels.get(1));
+    morsels.subList(2, morsels.size()).forEach(Morsel::close);
+    queue.cancel("Spark killed task 8");
+    assertThat(allocator.getAllocatedMemory()).isZero();
+    queue.close();
+  }
+
+  @Test
   void aQueueWithoutTransfersInFlightIsAConfigurationError() {
     assertThatThrownBy(() -> new TransferQueue(engine, 0))
         .isInstanceOf(TruenoException.class)
