@@ -22,6 +22,7 @@ public final class Transfer implements AutoCloseable {
   private final long sequence;
   private final int rowCount;
   private final List<ColumnLayout> layout;
+  private final long directBytes;
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile CUstream consumer;
 
@@ -30,12 +31,14 @@ public final class Transfer implements AutoCloseable {
       TransferQueue.Slot slot,
       long sequence,
       int rowCount,
-      List<ColumnLayout> layout) {
+      List<ColumnLayout> layout,
+      long directBytes) {
     this.queue = queue;
     this.slot = slot;
     this.sequence = sequence;
     this.rowCount = rowCount;
     this.layout = layout;
+    this.directBytes = directBytes;
   }
 
   /** The position of this transfer's morsel among those submitted, from 0. */
@@ -93,6 +96,11 @@ public final class Transfer implements AutoCloseable {
 
   List<ColumnLayout> layout() {
     return layout;
+  }
+
+  /** The bytes copied straight from pinned Arrow memory (zero copy) rather than staged. */
+  long directBytes() {
+    return directBytes;
   }
 
   /**

@@ -5,6 +5,7 @@ import dev.trueno.core.error.TruenoException;
 import dev.trueno.core.morsel.Morsel;
 import dev.trueno.gpu.device.CudaDevice;
 import dev.trueno.gpu.memory.DeviceMemoryPool;
+import dev.trueno.gpu.memory.PinnedMemoryPool;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -23,13 +24,15 @@ import jcuda.driver.CUstream;
  * its own stream while the consumer's kernels work on morsel n.
  *
  * <p>A producer thread calls {@link #submit(Morsel)}, which copies the needed columns into a pinned
- * staging buffer and starts the host-to-device copy; it blocks while {@code maxInFlight} transfers
- * have not been closed by the consumer (back-pressure). A consumer thread calls {@link #take()},
- * which returns the transfers in submission order, and closes each once its kernels are launched.
- * One thread may do both as long as it never submits more than {@code maxInFlight} ahead of what it
- * has taken and closed. Each transfer owns one of {@code maxInFlight} slots (pinned staging buffer,
- * device buffer, CUDA events), reused from morsel to morsel and grown when a morsel is larger, so
- * that no device memory is freed (an implicitly synchronizing call) on the way.
+ * staging buffer and starts the host-to-device copy (or, for values that already lie in pinned
+ * memory of the queue's {@link PinnedMemoryPool}, starts their copy straight from the Arrow
+ * buffers: zero copy on the host); it blocks while {@code maxInFlight} transfers have not been
+ * closed by the consumer (back-pressure). A consumer thread calls {@link #take()}, which returns
+ * the transfers in submission order, and closes each once its kernels are launched. One thread may
+ * do both as long as it never submits more than {@code maxInFlight} ahead of what it has taken and
+ * closed. Each transfer owns one of {@code maxInFlight} slots (pinned staging buffer, device
+ * buffer, CUDA events), reused from morsel to morsel and grown when a morsel is larger, so that no
+ * device memory is freed (an implicitly synchronizing call) on the way.
  *
  * <p>The first failure (a CUDA error, an exhausted {@link DeviceMemoryPool}, an unsupported column)
  * or a cancellation ({@link #cancel(String)}, or an interrupt of a thread blocked in the queue, as
@@ -56,10 +59,17 @@ public final class TransferQueue implements AutoCloseable {
   /** One set of staging and device buffers with its events, reused by successive transfers. */
   interface Slot {
     /**
-     * Waits until the previous transfer's copy out of the staging buffer is done, writes the slices
-     * into it and enqueues the copy to the device after the previous consumer's work.
+     * Waits until the previous transfer's copy out of the staging buffer is done, writes the
+     * morsel's slices into it and enqueues the copy to the device after the previous consumer's
+     * work.
+     *
+     * <p>On return the slot owns {@code morsel} and closes it once no copy reads its buffers any
+     * more (at the latest in {@link #close()}); when this throws, no copy reads them and the caller
+     * closes it.
+     *
+     * @return the bytes copied straight from the morsel's buffers rather than staged
      */
-    void load(List<Morsel.Slice> slices, List<ColumnLayout> layout);
+    long load(Morsel morsel, List<ColumnLayout> layout);
 
     /** The device buffer the columns were copied to. */
     CUdeviceptr devicePointer();
@@ -73,7 +83,10 @@ public final class TransferQueue implements AutoCloseable {
     /** The copy's duration on the device in milliseconds; waits for it. */
     float copyMillis();
 
-    /** Notes that {@code stream} (null: none) holds work reading the device buffer. */
+    /**
+     * Notes that {@code stream} (null: none) holds work reading the device buffer; called before
+     * the slot can be loaded again.
+     */
     void released(CUstream stream);
 
     /** Waits for pending copies and work, then frees the buffers and events. */
@@ -89,6 +102,7 @@ public final class TransferQueue implements AutoCloseable {
   private final ArrayDeque<Transfer> ready = new ArrayDeque<>();
   private final Set<Slot> loading = Collections.newSetFromMap(new IdentityHashMap<>());
   private final Set<Slot> taken = Collections.newSetFromMap(new IdentityHashMap<>());
+  private final Set<Slot> releasing = Collections.newSetFromMap(new IdentityHashMap<>());
   private int slotsCreating;
   private int outstanding;
   private int peakOutstanding;
@@ -115,25 +129,42 @@ public final class TransferQueue implements AutoCloseable {
    * {@code maxInFlight} transfers outstanding.
    */
   public static TransferQueue open(CudaDevice device, DeviceMemoryPool pool, int maxInFlight) {
-    return new TransferQueue(new CudaTransferEngine(device, pool), maxInFlight);
+    return open(device, pool, null, maxInFlight);
+  }
+
+  /**
+   * A queue as {@link #open(CudaDevice, DeviceMemoryPool, int)} that copies the values lying in
+   * {@code pinned} (batches allocated through {@link
+   * dev.trueno.gpu.memory.PinnedAllocationManager#rootAllocator}) straight from their Arrow
+   * buffers, without staging them; null stages everything.
+   */
+  public static TransferQueue open(
+      CudaDevice device, DeviceMemoryPool pool, PinnedMemoryPool pinned, int maxInFlight) {
+    return new TransferQueue(new CudaTransferEngine(device, pool, pinned), maxInFlight);
   }
 
   /**
    * Copies the needed columns of {@code morsel} towards the device and queues the transfer for
    * {@link #take()}; blocks while {@code maxInFlight} transfers are outstanding. Takes ownership of
-   * the morsel: it is closed once its bytes are staged, or when this call fails.
+   * the morsel: it is closed once no copy reads its buffers any more, that is once its bytes are
+   * staged, or, when some are copied straight from pinned memory, once that copy is seen complete
+   * (the consumer waits for it or closes the transfer, and at the latest when the transfer's slot
+   * is reused or the queue closes or fails); and when this call fails.
    *
    * @throws TruenoException the queue's failure, or this copy's (which then fails the queue)
    * @throws CancellationException when the queue was cancelled or this thread interrupted (the
    *     interrupt flag stays set)
    */
   public void submit(Morsel morsel) {
-    try (morsel) {
+    boolean owned = true; // until the slot takes the morsel over
+    try {
       List<ColumnLayout> layout = ColumnLayout.of(morsel.slices());
       Slot slot = acquireSlot();
       long sequence;
+      long directBytes;
       try {
-        slot.load(morsel.slices(), layout);
+        directBytes = slot.load(morsel, layout);
+        owned = false;
       } catch (RuntimeException e) {
         fail(e);
         finishLoading(slot, null);
@@ -145,12 +176,17 @@ public final class TransferQueue implements AutoCloseable {
       } finally {
         lock.unlock();
       }
-      finishLoading(slot, new Transfer(this, slot, sequence, morsel.rowCount(), layout));
+      finishLoading(
+          slot, new Transfer(this, slot, sequence, morsel.rowCount(), layout, directBytes));
     } catch (TruenoException e) {
       if (e.code() == ErrorCode.UNSUPPORTED) {
         fail(e); // nothing was staged, but the consumer must not wait for this morsel
       }
       throw e;
+    } finally {
+      if (owned) {
+        morsel.close();
+      }
     }
   }
 
@@ -249,9 +285,10 @@ public final class TransferQueue implements AutoCloseable {
         failure = new CancellationException("Transfer queue closed");
       }
       changed.signalAll();
-      // A producer writing into a staging buffer must finish before it can be freed.
+      // A producer writing into a staging buffer, or a consumer handing one back, must finish
+      // before it can be freed.
       boolean interrupted = false;
-      while (!loading.isEmpty() || slotsCreating > 0) {
+      while (!loading.isEmpty() || !releasing.isEmpty() || slotsCreating > 0) {
         try {
           changed.await();
         } catch (InterruptedException e) {
@@ -292,30 +329,65 @@ public final class TransferQueue implements AutoCloseable {
     }
   }
 
-  /** Called by {@link Transfer#close()}. */
+  /**
+   * Called by {@link Transfer#close()}. The slot tells the device about the consumer's work before
+   * it becomes free, so that the next copy into it is sure to wait for that work.
+   */
   void release(Slot slot, CUstream consumer) {
     boolean keep;
     lock.lock();
     try {
-      if (!slots.contains(slot)) {
+      if (!taken.remove(slot)) {
         return; // already freed by close()
       }
-      taken.remove(slot);
-      outstanding--;
       keep = failure == null;
       if (keep) {
-        free.push(slot);
+        releasing.add(slot);
       } else {
         slots.remove(slot);
+        outstanding--;
+        changed.signalAll();
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (!keep) {
+      slot.close();
+      return;
+    }
+    RuntimeException error = null;
+    try {
+      slot.released(consumer);
+    } catch (RuntimeException e) {
+      error = e;
+    }
+    boolean close;
+    lock.lock();
+    try {
+      releasing.remove(slot);
+      outstanding--;
+      close = failure != null || error != null;
+      if (close) {
+        slots.remove(slot);
+      } else {
+        free.push(slot);
       }
       changed.signalAll();
     } finally {
       lock.unlock();
     }
-    if (keep) {
-      slot.released(consumer);
-    } else {
-      slot.close();
+    if (error != null) {
+      fail(error);
+    }
+    if (close) {
+      try {
+        slot.close();
+      } catch (RuntimeException e) {
+        error = add(error, e);
+      }
+    }
+    if (error != null) {
+      throw error;
     }
   }
 

@@ -29,11 +29,16 @@ import org.junit.jupiter.api.Test;
  * that every morsel was closed.
  */
 class TransferQueueTest {
-  /** Stages into direct byte buffers; fails the n-th load when told to. */
+  /**
+   * Stages into direct byte buffers; fails the n-th load when told to. With {@code holdMorsels} a
+   * slot keeps its morsel until it is reused or closed, as the CUDA slot does with a morsel whose
+   * buffers a zero-copy transfer reads.
+   */
   static final class FakeEngine implements TransferQueue.Engine {
     final AtomicInteger liveSlots = new AtomicInteger();
     final AtomicInteger loads = new AtomicInteger();
     volatile int failAtLoad = -1;
+    volatile boolean holdMorsels;
     volatile boolean closed;
 
     @Override
@@ -54,16 +59,27 @@ class TransferQueueTest {
 
     final class FakeSlot implements TransferQueue.Slot {
       ByteBuffer staged;
+      Morsel held;
       boolean slotClosed;
 
       @Override
-      public void load(List<Morsel.Slice> slices, List<ColumnLayout> layout) {
+      public long load(Morsel morsel, List<ColumnLayout> layout) {
+        if (held != null) {
+          held.close(); // the previous "copy" is done once the slot is reused
+          held = null;
+        }
         if (loads.getAndIncrement() == failAtLoad) {
           throw new TruenoException(
               ErrorCode.MEMORY_EXHAUSTED, "GPU memory pool 'fake' cannot allocate (injected)");
         }
         staged = ByteBuffer.allocateDirect((int) ColumnLayout.totalBytes(layout));
-        HostStaging.write(slices, layout, staged);
+        HostStaging.write(morsel.slices(), layout, staged);
+        if (holdMorsels) {
+          held = morsel;
+        } else {
+          morsel.close();
+        }
+        return 0;
       }
 
       @Override
@@ -89,6 +105,10 @@ class TransferQueueTest {
       public void close() {
         assertThat(slotClosed).as("slot closed twice").isFalse();
         slotClosed = true;
+        if (held != null) {
+          held.close();
+          held = null;
+        }
         liveSlots.decrementAndGet();
       }
     }
@@ -257,6 +277,39 @@ class TransferQueueTest {
     kept.close(); // harmless after the queue freed it
     morsels.forEach(Morsel::close);
     assertThat(engine.liveSlots).hasValue(0);
+  }
+
+  @Test
+  void morselsKeptByTheirSlotsAreClosedWhenTheSlotIsReusedOrTheQueueCloses() throws Exception {
+    engine.holdMorsels = true; // as zero-copy transfers keep them until their copy is complete
+    List<Morsel> morsels = morsels(100_000);
+    try (TransferQueue queue = new TransferQueue(engine, 2)) {
+      CompletableFuture<Void> producer =
+          CompletableFuture.runAsync(
+              () -> {
+                morsels.forEach(queue::submit);
+                queue.finish();
+              });
+      for (Transfer next; (next = queue.take()) != null; ) {
+        next.close();
+      }
+      producer.get(30, TimeUnit.SECONDS);
+      assertThat(allocator.getAllocatedMemory()).as("the last two morsels").isPositive();
+    }
+    assertThat(allocator.getAllocatedMemory()).isZero();
+  }
+
+  @Test
+  void cancelClosesTheMorselsKeptByQueuedTransfers() {
+    engine.holdMorsels = true;
+    List<Morsel> morsels = morsels(30_000);
+    TransferQueue queue = new TransferQueue(engine, 2);
+    queue.submit(morsels.get(0));
+    queue.submit(morsels.get(1));
+    morsels.subList(2, morsels.size()).forEach(Morsel::close);
+    queue.cancel("Spark killed task 8");
+    assertThat(allocator.getAllocatedMemory()).isZero();
+    queue.close();
   }
 
   @Test
