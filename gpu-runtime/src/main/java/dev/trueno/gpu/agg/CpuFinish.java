@@ -52,11 +52,19 @@ final class CpuFinish {
     return accs;
   }
 
-  /** Takes over the GPU's groups: {@code columns} as {@link DeviceHashTable#download()} gives. */
-  void seed(long[][] columns, GroupedCalls calls) {
+  /**
+   * Takes over the GPU's groups: {@code columns} as {@link DeviceHashTable#download()} gives.
+   * Groups first seen at or after {@code unprocessedRow} were created while placing the morsel that
+   * ran out of memory: none of their rows was aggregated, and the CPU creates them again in row
+   * order when it takes that morsel (their first rows on the GPU miss the rows refused).
+   */
+  void seed(long[][] columns, GroupedCalls calls, long unprocessedRow) {
     int numKeys = keyOrdinals.length;
     long[] acc = new long[calls.accumulators()];
     for (int g : FirstRowOrder.sort(columns[0])) {
+      if (columns[0][g] >= unprocessedRow) {
+        break; // sorted by first row: the rest are as new
+      }
       List<Object> key = new ArrayList<>(numKeys);
       for (int k = 0; k < numKeys; k++) {
         boolean isNull = (columns[1][g] & (1L << k)) != 0;

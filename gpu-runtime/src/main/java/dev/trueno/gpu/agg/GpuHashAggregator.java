@@ -230,7 +230,7 @@ public final class GpuHashAggregator implements Aggregator {
         cause.getMessage());
     kernels.releaseScratch(); // room for copying the groups back
     CpuFinish finish = new CpuFinish(plan, allocator);
-    finish.seed(table.download(), calls);
+    finish.seed(table.download(), calls, rowBase);
     kernels.releaseScratch();
     table.close();
     cpu = finish;
