@@ -239,26 +239,32 @@ class GpuBackendWithoutDeviceTest {
         .isEqualTo("grouping by 5 keys is not on the GPU (at most 4 are)");
     assertThat(gpu.unsupportedReason(plan(List.of(S), AggregateMode.COMPLETE, countStar)))
         .startsWith("grouping by string is not on the GPU yet");
+    // Keys, arguments and filters that are expressions run on the GPU's expression evaluator...
     Expr plusOne =
         new Arithmetic(ArithmeticOp.ADD, L, new Literal(1L, DataType.LONG), DataType.LONG, false);
+    Expr positive = new Comparison(ComparisonOp.GREATER_THAN, L, new Literal(0L, DataType.LONG));
     assertThat(gpu.unsupportedReason(plan(List.of(plusOne), AggregateMode.COMPLETE, countStar)))
-        .startsWith("grouping key of an expression is not on the GPU yet in a grouped aggregation");
-    assertThat(
-            gpu.unsupportedReason(
-                plan(List.of(I), AggregateMode.PARTIAL, call(AggregateFunction.MAX, S, null))))
-        .contains("MAX over string in a grouped aggregation is not on the GPU yet");
+        .isNull();
     assertThat(
             gpu.unsupportedReason(
                 plan(
                     List.of(L),
                     AggregateMode.COMPLETE,
-                    call(AggregateFunction.SUM, plusOne, null))))
-        .startsWith("SUM of an expression is not on the GPU yet in a grouped aggregation");
-    Expr positive = new Comparison(ComparisonOp.GREATER_THAN, L, new Literal(0L, DataType.LONG));
+                    call(AggregateFunction.SUM, plusOne, null),
+                    call(AggregateFunction.SUM, I, positive),
+                    call(AggregateFunction.COUNT_STAR, null, positive))))
+        .isNull();
+    // ...when it evaluates them exactly; otherwise its reason is the GPU's.
+    Expr isA = new Comparison(ComparisonOp.EQUAL, S, new Literal("a", DataType.STRING));
     assertThat(
             gpu.unsupportedReason(
-                plan(List.of(L), AggregateMode.COMPLETE, call(AggregateFunction.SUM, I, positive))))
-        .isEqualTo("SUM with FILTER (WHERE ...) in a grouped aggregation is not on the GPU yet");
+                plan(List.of(L), AggregateMode.COMPLETE, call(AggregateFunction.SUM, I, isA))))
+        .startsWith("SUM with FILTER (WHERE ...): ")
+        .contains("not on the GPU");
+    assertThat(
+            gpu.unsupportedReason(
+                plan(List.of(I), AggregateMode.PARTIAL, call(AggregateFunction.MAX, S, null))))
+        .contains("MAX over string in a grouped aggregation is not on the GPU yet");
     assertThat(
             gpu.unsupportedReason(
                 plan(List.of(L), AggregateMode.FINAL, call(AggregateFunction.SUM, I, null))))

@@ -1,7 +1,6 @@
 package dev.trueno.gpu.agg;
 
 import dev.trueno.core.arrow.ArrowSchemas;
-import dev.trueno.core.expr.ColumnRef;
 import dev.trueno.core.morsel.Morsel;
 import dev.trueno.core.plan.AggregateCall;
 import dev.trueno.core.plan.AggregateFunction;
@@ -34,14 +33,14 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 final class CpuFinish {
   private final AggregatePlan plan;
   private final BufferAllocator allocator;
-  private final int[] keyOrdinals;
+  private final int numKeys;
   private final Map<List<Object>, ScalarEval.Acc[]> groups = new LinkedHashMap<>();
   private Iterator<Map.Entry<List<Object>, ScalarEval.Acc[]>> results;
 
   CpuFinish(AggregatePlan plan, BufferAllocator allocator) {
     this.plan = plan;
     this.allocator = allocator;
-    keyOrdinals = plan.groupingKeys().stream().mapToInt(k -> ((ColumnRef) k).ordinal()).toArray();
+    numKeys = plan.groupingKeys().size();
   }
 
   private ScalarEval.Acc[] fresh() {
@@ -59,7 +58,6 @@ final class CpuFinish {
    * order when it takes that morsel (their first rows on the GPU miss the rows refused).
    */
   void seed(long[][] columns, GroupedCalls calls, long unprocessedRow) {
-    int numKeys = keyOrdinals.length;
     long[] acc = new long[calls.accumulators()];
     for (int g : FirstRowOrder.sort(columns[0])) {
       if (columns[0][g] >= unprocessedRow) {
@@ -140,9 +138,11 @@ final class CpuFinish {
     List<AggregateCall> calls = plan.calls();
     boolean merge = plan.mode().mergesBuffers();
     for (int r = from; r < from + rows; r++) {
-      Object[] key = new Object[keyOrdinals.length];
+      int row = r;
+      java.util.function.IntFunction<Object> values = i -> ScalarEval.read(column.apply(i), row);
+      Object[] key = new Object[numKeys];
       for (int k = 0; k < key.length; k++) {
-        key[k] = ScalarEval.read(column.apply(keyOrdinals[k]), r);
+        key[k] = ScalarEval.eval(plan.groupingKeys().get(k), values);
       }
       ScalarEval.Acc[] accs = groups.computeIfAbsent(Arrays.asList(key), k -> fresh());
       for (int c = 0; c < accs.length; c++) {
@@ -154,10 +154,13 @@ final class CpuFinish {
             buffer[b] = ScalarEval.read(column.apply(ordinals.get(b)), r);
           }
           accs[c].merge(buffer);
+        } else if (call.filter() != null
+            && !ScalarEval.isTrue(ScalarEval.eval(call.filter(), values))) {
+          continue;
         } else if (call.function() == AggregateFunction.COUNT_STAR) {
           accs[c].update(Boolean.TRUE);
         } else {
-          accs[c].update(ScalarEval.read(column.apply(((ColumnRef) call.argument()).ordinal()), r));
+          accs[c].update(ScalarEval.eval(call.argument(), values));
         }
       }
     }
@@ -181,7 +184,7 @@ final class CpuFinish {
       while (n < maxRows && results.hasNext()) {
         Map.Entry<List<Object>, ScalarEval.Acc[]> group = results.next();
         int col = 0;
-        for (int k = 0; k < keyOrdinals.length; k++) {
+        for (int k = 0; k < numKeys; k++) {
           DataType type = plan.groupingKeys().get(k).type();
           ScalarEval.write(root.getVector(col++), n, group.getKey().get(k), type);
         }

@@ -13,6 +13,8 @@ import dev.trueno.core.types.Field;
 import dev.trueno.core.types.TypeKind;
 import dev.trueno.gpu.GpuSettings;
 import dev.trueno.gpu.device.CudaDevice;
+import dev.trueno.gpu.expr.DeviceExpr;
+import dev.trueno.gpu.expr.DeviceExprEvaluator;
 import dev.trueno.gpu.memory.DeviceMemoryPool;
 import dev.trueno.gpu.transfer.DeviceColumn;
 import dev.trueno.gpu.transfer.Transfer;
@@ -60,6 +62,7 @@ public final class GpuHashAggregator implements Aggregator {
   private final long[] ansiBound;
 
   private final CudaDevice device;
+  private final DeviceExprEvaluator evaluator;
   private CpuFinish cpu;
   private boolean queueDrained;
   private long inputRows;
@@ -89,31 +92,49 @@ public final class GpuHashAggregator implements Aggregator {
     this.calls = new GroupedCalls(plan);
     this.maxInFlight = settings.maxInFlight();
     this.ansiBound = new long[calls.ansiSums.size()];
-    columnMeta = new int[calls.columns.size()];
+    int transferred = calls.columns.size();
+    columnMeta = new int[transferred + calls.exprs.size()];
     for (int c = 0; c < columnMeta.length; c++) {
-      DataType type = plan.input().get(calls.columns.get(c)).type();
+      DataType type =
+          c < transferred
+              ? plan.input().get(calls.columns.get(c)).type()
+              : calls.exprs.get(c - transferred).type();
       int kind = type.kind() == TypeKind.FLOAT ? 1 : type.kind() == TypeKind.DOUBLE ? 2 : 0;
       columnMeta[c] = width(type) | kind << 8;
     }
     DeviceKernels k = new DeviceKernels(device, pool);
     DeviceHashTable t = null;
     MorselPager p = null;
+    DeviceExprEvaluator e = null;
     try {
+      if (!calls.exprs.isEmpty()) {
+        List<DeviceExprEvaluator.Output> outputs = new ArrayList<>();
+        for (int i = 0; i < calls.exprs.size(); i++) {
+          outputs.add(
+              DeviceExprEvaluator.Output.value(
+                  "expr" + i, DeviceExpr.compile(calls.exprs.get(i), plan.input())));
+        }
+        e = new DeviceExprEvaluator(device, pool, outputs);
+      }
       t =
           new DeviceHashTable(
               k, calls.keyColumns.length, calls.accInit.stream().mapToLong(x -> x).toArray());
       p = new MorselPager(allocator, calls.columns, settings.morselBytes());
       this.queue = TransferQueue.open(device, pool, maxInFlight);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException failure) {
       if (p != null) {
         p.close();
       }
       if (t != null) {
         t.close();
       }
+      if (e != null) {
+        e.close();
+      }
       k.close();
-      throw e;
+      throw failure;
     }
+    this.evaluator = e;
     this.kernels = k;
     this.table = t;
     this.pager = p;
@@ -240,7 +261,17 @@ public final class GpuHashAggregator implements Aggregator {
     {
       transfer.awaitOn(kernels.stream);
       int rows = transfer.rowCount();
-      List<DeviceColumn> columns = transfer.columns();
+      List<DeviceColumn> columns = new ArrayList<>(transfer.columns());
+      if (evaluator != null) {
+        List<DeviceColumn> byOrdinal = new ArrayList<>();
+        for (int i = 0; i < plan.input().size(); i++) {
+          byOrdinal.add(null);
+        }
+        for (int c = 0; c < calls.columns.size(); c++) {
+          byOrdinal.set(calls.columns.get(c), columns.get(c));
+        }
+        columns.addAll(evaluator.evaluate(byOrdinal, rows, kernels.stream).columns());
+      }
       CUdeviceptr[] pointers = new CUdeviceptr[2 * columns.size()];
       for (int c = 0; c < columns.size(); c++) {
         if (columns.get(c).typeWidth() != (columnMeta[c] & 0xff)) {
@@ -492,9 +523,11 @@ public final class GpuHashAggregator implements Aggregator {
   @Override
   public void close() {
     RuntimeException first = null;
-    for (AutoCloseable c : new AutoCloseable[] {queue, pager, table, kernels}) {
+    for (AutoCloseable c : new AutoCloseable[] {queue, pager, table, evaluator, kernels}) {
       try {
-        c.close();
+        if (c != null) {
+          c.close();
+        }
       } catch (RuntimeException e) {
         first = first == null ? e : first;
       } catch (Exception e) {

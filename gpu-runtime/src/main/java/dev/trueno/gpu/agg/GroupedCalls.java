@@ -2,11 +2,15 @@ package dev.trueno.gpu.agg;
 
 import dev.trueno.core.error.ErrorCode;
 import dev.trueno.core.error.TruenoException;
+import dev.trueno.core.expr.CaseWhen;
 import dev.trueno.core.expr.ColumnRef;
+import dev.trueno.core.expr.Expr;
+import dev.trueno.core.expr.Literal;
 import dev.trueno.core.plan.AggregateCall;
 import dev.trueno.core.plan.AggregatePlan;
 import dev.trueno.core.types.DataType;
 import dev.trueno.core.types.TypeKind;
+import dev.trueno.gpu.expr.DeviceExpr;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -61,6 +65,9 @@ final class GroupedCalls {
   final List<AnsiSum> ansiSums = new ArrayList<>();
   final List<Long> accInit = new ArrayList<>();
 
+  /** Keys and arguments that are expressions, evaluated on the GPU per morsel, in this order. */
+  final List<Expr> exprs = new ArrayList<>();
+
   private final AggregatePlan plan;
   private final int[] firstAcc;
 
@@ -68,9 +75,9 @@ final class GroupedCalls {
     this.plan = plan;
     keyColumns = new int[plan.groupingKeys().size()];
     for (int k = 0; k < keyColumns.length; k++) {
-      ColumnRef ref = (ColumnRef) plan.groupingKeys().get(k);
-      keyColumns[k] = column(ref.ordinal());
-      keyTypes.add(ref.type());
+      Expr key = plan.groupingKeys().get(k);
+      keyColumns[k] = resolve(key);
+      keyTypes.add(key.type());
     }
     firstAcc = new int[plan.calls().size()];
     for (int c = 0; c < plan.calls().size(); c++) {
@@ -82,6 +89,73 @@ final class GroupedCalls {
         planUpdate(call);
       }
     }
+    // Expression outputs follow the transferred columns in the kernels' column array.
+    int transferred = columns.size();
+    for (int k = 0; k < keyColumns.length; k++) {
+      keyColumns[k] = flat(keyColumns[k], transferred);
+    }
+    remap(updates, transferred);
+    remap(folds, transferred);
+    for (int i = 0; i < ansiSums.size(); i++) {
+      AnsiSum a = ansiSums.get(i);
+      ansiSums.set(
+          i,
+          new AnsiSum(
+              flat(a.column(), transferred),
+              new Op(a.update().op(), flat(a.update().column(), transferred), a.update().acc()),
+              new Op(a.fold().op(), flat(a.fold().column(), transferred), a.fold().acc())));
+    }
+  }
+
+  private static int flat(int column, int transferred) {
+    return column < 0 && column != NO_COLUMN ? transferred + (-column - 2) : column;
+  }
+
+  private static void remap(List<Op> ops, int transferred) {
+    for (int i = 0; i < ops.size(); i++) {
+      Op o = ops.get(i);
+      ops.set(i, new Op(o.op(), flat(o.column(), transferred), o.acc()));
+    }
+  }
+
+  /** The column index of COUNT(*), which reads none. */
+  static final int NO_COLUMN = -1;
+
+  /**
+   * The column holding {@code expr}'s values: a transferred input column for a column reference,
+   * else an output of the GPU expression evaluator (encoded -2 - index until the constructor
+   * flattens it), whose input columns are transferred too.
+   */
+  private int resolve(Expr expr) {
+    if (expr instanceof ColumnRef ref) {
+      return column(ref.ordinal());
+    }
+    int e = exprs.indexOf(expr);
+    if (e < 0) {
+      for (int ordinal : DeviceExpr.compile(expr, plan.input()).columnsRead()) {
+        column(ordinal);
+      }
+      exprs.add(expr);
+      e = exprs.size() - 1;
+    }
+    return -2 - e;
+  }
+
+  /**
+   * The value a call aggregates: its argument, or with {@code FILTER (WHERE f)} {@code CASE WHEN f
+   * THEN argument END}, which is NULL (skipped by every aggregate) where the filter is not true and
+   * never evaluates the argument there (no ANSI error from filtered-out rows). COUNT(*) with a
+   * filter counts the non-NULL values of {@code CASE WHEN f THEN true END}.
+   */
+  static Expr aggregated(AggregateCall call) {
+    Expr arg =
+        call.function() == dev.trueno.core.plan.AggregateFunction.COUNT_STAR
+            ? new Literal(Boolean.TRUE, DataType.BOOLEAN)
+            : call.argument();
+    if (call.filter() == null) {
+      return arg;
+    }
+    return new CaseWhen(List.of(new CaseWhen.Branch(call.filter(), arg)), null, arg.type());
   }
 
   int accumulators() {
@@ -138,13 +212,13 @@ final class GroupedCalls {
   }
 
   private void planUpdate(AggregateCall call) {
-    int arg =
+    boolean rows =
         call.function() == dev.trueno.core.plan.AggregateFunction.COUNT_STAR
-            ? -1
-            : column(((ColumnRef) call.argument()).ordinal());
+            && call.filter() == null;
+    int arg = rows ? NO_COLUMN : resolve(aggregated(call));
     DataType type = call.argumentType();
     switch (call.function()) {
-      case COUNT_STAR -> update(UOP_COUNT_ROWS, -1);
+      case COUNT_STAR -> update(rows ? UOP_COUNT_ROWS : UOP_COUNT_VALID, arg);
       case COUNT -> update(UOP_COUNT_VALID, arg);
       case SUM -> {
         if (type.isDecimal()) {

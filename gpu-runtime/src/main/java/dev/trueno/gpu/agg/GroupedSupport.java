@@ -8,6 +8,7 @@ import dev.trueno.core.plan.AggregatePlan;
 import dev.trueno.core.types.DataType;
 import dev.trueno.core.types.Field;
 import dev.trueno.core.types.TypeKind;
+import dev.trueno.gpu.expr.DeviceExpr;
 import java.util.List;
 
 /**
@@ -69,7 +70,13 @@ public final class GroupedSupport {
   private static String callReason(AggregatePlan plan, AggregateCall call) {
     String fn = call.function().name();
     if (call.filter() != null) {
-      return fn + " with FILTER (WHERE ...) in a grouped aggregation is not on the GPU yet";
+      if (plan.mode().mergesBuffers()) {
+        return fn + " with FILTER (WHERE ...) in merge mode " + plan.mode();
+      }
+      String reason = DeviceExpr.unsupportedReason(GroupedCalls.aggregated(call), plan.input());
+      if (reason != null) {
+        return fn + " with FILTER (WHERE ...): " + reason;
+      }
     }
     DataType type = call.argumentType();
     if (call.function() != AggregateFunction.COUNT_STAR) {
@@ -83,6 +90,12 @@ public final class GroupedSupport {
           ? null
           : column(plan, call.argument(), fn);
     }
+    // In merge modes the argument only describes the buffers: the buffer columns are read.
+    return bufferReason(plan, call);
+  }
+
+  private static String bufferReason(AggregatePlan plan, AggregateCall call) {
+    String fn = call.function().name();
     List<Field> buffer = call.bufferFields();
     if (call.bufferOrdinals().size() != buffer.size()) {
       return fn
@@ -130,13 +143,14 @@ public final class GroupedSupport {
         : k == TypeKind.STRING ? " (strings stay on the CPU)" : "";
   }
 
-  /** Null when {@code expr} is a plain column of the input with the same type. */
+  /**
+   * Null when {@code expr} is a column of the input with the same type, or an expression the GPU
+   * evaluates exactly ({@link DeviceExpr}).
+   */
   private static String column(AggregatePlan plan, Expr expr, String what) {
     if (!(expr instanceof ColumnRef ref)) {
-      return what
-          + " of an expression is not on the GPU yet in a grouped aggregation (only of plain"
-          + " columns): "
-          + expr;
+      String reason = DeviceExpr.unsupportedReason(expr, plan.input());
+      return reason == null ? null : what + " of an expression: " + reason;
     }
     if (ref.ordinal() < 0 || ref.ordinal() >= plan.input().size()) {
       return what + " refers to column " + ref.ordinal() + " outside the input";

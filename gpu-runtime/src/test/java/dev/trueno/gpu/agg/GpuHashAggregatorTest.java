@@ -6,8 +6,13 @@ import dev.trueno.core.arrow.ArrowSchemas;
 import dev.trueno.core.backend.Aggregator;
 import dev.trueno.core.backend.Backend;
 import dev.trueno.core.error.TruenoException;
+import dev.trueno.core.expr.Arithmetic;
+import dev.trueno.core.expr.ArithmeticOp;
 import dev.trueno.core.expr.ColumnRef;
+import dev.trueno.core.expr.Comparison;
+import dev.trueno.core.expr.ComparisonOp;
 import dev.trueno.core.expr.Expr;
+import dev.trueno.core.expr.Literal;
 import dev.trueno.core.plan.AggregateCall;
 import dev.trueno.core.plan.AggregateFunction;
 import dev.trueno.core.plan.AggregateMode;
@@ -325,6 +330,63 @@ class GpuHashAggregatorTest {
                 schema, mergeKeys, partial.groupingNames(), mergeCalls, mode, List.of(), List.of());
         assertSame(merge, schema, split(buffers, 500));
       }
+    }
+  }
+
+  @Test
+  void expressionKeysArgumentsAndFiltersRunOnTheGpuEvaluator() {
+    ColumnRef kl = col(1);
+    ColumnRef vd = col(4);
+    ColumnRef vl = col(7);
+    Expr keyPlusOne =
+        new Arithmetic(ArithmeticOp.ADD, kl, new Literal(1L, DataType.LONG), DataType.LONG, true);
+    Expr positive =
+        new Comparison(ComparisonOp.GREATER_THAN, vd, new Literal(0.0, DataType.DOUBLE));
+    Expr tripled =
+        new Arithmetic(
+            ArithmeticOp.MULTIPLY, vl, new Literal(3L, DataType.LONG), DataType.LONG, true);
+    Expr shifted =
+        new Arithmetic(
+            ArithmeticOp.ADD, vd, new Literal(1.5, DataType.DOUBLE), DataType.DOUBLE, false);
+    List<AggregateCall> calls =
+        List.of(
+            new AggregateCall(
+                AggregateFunction.SUM,
+                tripled,
+                DataType.LONG,
+                DataType.LONG,
+                List.of(),
+                null,
+                true),
+            new AggregateCall(
+                AggregateFunction.SUM,
+                shifted,
+                DataType.DOUBLE,
+                DataType.DOUBLE,
+                List.of(),
+                positive,
+                true),
+            new AggregateCall(
+                AggregateFunction.COUNT_STAR,
+                null,
+                DataType.LONG,
+                DataType.LONG,
+                List.of(),
+                positive,
+                true),
+            new AggregateCall(AggregateFunction.MAX, col(6), DEC, DEC, List.of(), col(8), true));
+    for (AggregateMode mode : new AggregateMode[] {AggregateMode.COMPLETE, AggregateMode.PARTIAL}) {
+      AggregatePlan plan =
+          new AggregatePlan(
+              INPUT,
+              List.of(keyPlusOne, col(2)),
+              List.of("k", "kd"),
+              calls,
+              mode,
+              List.of(),
+              List.of());
+      List<Object[]> rows = randomRows(new Random(11), 30_000, 500, false);
+      assertSame(plan, INPUT, split(rows, 4096));
     }
   }
 
