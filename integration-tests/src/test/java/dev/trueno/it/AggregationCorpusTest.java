@@ -467,6 +467,16 @@ class AggregationCorpusTest {
 
   @TestFactory
   Stream<DynamicTest> corpus() {
+    return tests(harness, check -> check).stream();
+  }
+
+  /**
+   * The corpus as dynamic tests over {@code harness}, whose session must have the corpus data
+   * registered ({@link AggregationData#register}); {@code extra} adds settings and expectations to
+   * every check (the GPU run of the corpus uses it).
+   */
+  static List<DynamicTest> tests(
+      DifferentialHarness harness, UnaryOperator<DifferentialHarness.Check> extra) {
     List<DynamicTest> tests = new ArrayList<>();
     for (Case c : CASES) {
       List<String[]> sources =
@@ -478,18 +488,20 @@ class AggregationCorpusTest {
         tests.add(
             dynamicTest(
                 c.name() + source[0],
-                () -> c.expect().apply(harness.sql(c.name() + source[0], sql)).run()));
+                () -> extra.apply(c.expect().apply(harness.sql(c.name() + source[0], sql))).run()));
         if (c.aqeOff()) {
           tests.add(
               dynamicTest(
                   c.name() + source[0] + " [AQE off]",
                   () ->
-                      c.expect()
-                          .apply(harness.sql(c.name() + source[0], sql).conf(AQE, "false"))
+                      extra
+                          .apply(
+                              c.expect()
+                                  .apply(harness.sql(c.name() + source[0], sql).conf(AQE, "false")))
                           .run()));
         }
       }
     }
-    return tests.stream();
+    return tests;
   }
 }

@@ -91,6 +91,8 @@ final class DifferentialHarness {
     private final Map<String, String> conf = new LinkedHashMap<>();
     private final List<String> fallbackReasons = new ArrayList<>();
     private final List<AggregateMode> expectedModes = new ArrayList<>();
+    private final List<Function<List<TruenoHashAggregateExec>, String>> nodeChecks =
+        new ArrayList<>();
     private boolean expectAccelerated;
     private boolean expectOnlyTrueno;
     private int expectedCount = -1;
@@ -136,6 +138,15 @@ final class DifferentialHarness {
     Check modes(AggregateMode... modes) {
       expectAccelerated = true;
       expectedModes.addAll(Arrays.asList(modes));
+      return this;
+    }
+
+    /**
+     * Checks the Trueno aggregates of the Trueno run (possibly none): {@code check} returns what is
+     * wrong with them, or null. A non-null answer fails the query, with its plan.
+     */
+    Check checkTruenoNodes(Function<List<TruenoHashAggregateExec>, String> check) {
+      nodeChecks.add(check);
       return this;
     }
 
@@ -338,6 +349,12 @@ final class DifferentialHarness {
           fail(
               message(
                   "expected Trueno aggregates in modes " + expected + ", found " + actual, trueno));
+        }
+      }
+      for (Function<List<TruenoHashAggregateExec>, String> check : nodeChecks) {
+        String problem = check.apply(accelerated);
+        if (problem != null) {
+          fail(message(problem, trueno));
         }
       }
       List<String> reasons = fallbackReasons(nodes);

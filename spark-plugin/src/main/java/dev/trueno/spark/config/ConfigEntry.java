@@ -3,6 +3,7 @@ package dev.trueno.spark.config;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
+import org.apache.spark.network.util.JavaUtils;
 
 /**
  * One {@code spark.trueno.*} configuration key: its type, default, documentation and validation,
@@ -17,6 +18,7 @@ public final class ConfigEntry<T> {
   private final String doc;
   private final Function<String, T> parser;
   private final String allowed;
+  private final String defaultText;
 
   private ConfigEntry(
       String key,
@@ -25,12 +27,24 @@ public final class ConfigEntry<T> {
       String doc,
       Function<String, T> parser,
       String allowed) {
+    this(key, type, defaultValue, doc, parser, allowed, null);
+  }
+
+  private ConfigEntry(
+      String key,
+      String type,
+      T defaultValue,
+      String doc,
+      Function<String, T> parser,
+      String allowed,
+      String defaultText) {
     this.key = key;
     this.type = type;
     this.defaultValue = defaultValue;
     this.doc = doc;
     this.parser = parser;
     this.allowed = allowed;
+    this.defaultText = defaultText;
   }
 
   static ConfigEntry<Boolean> bool(String key, boolean defaultValue, String doc) {
@@ -64,6 +78,66 @@ public final class ConfigEntry<T> {
           return v;
         },
         "an integer from " + min + " to " + max);
+  }
+
+  /**
+   * A size in bytes, written as Spark writes its own sizes ({@code spark.executor.memory} and the
+   * like): a plain number of bytes, or a number with a binary unit ({@code 512k}, {@code 128m},
+   * {@code 8g}, {@code 1t}; case-insensitive). Spark's own parser reads it, so a value that works
+   * for a Spark key works here.
+   *
+   * @param defaultText the default as the docs show it, e.g. {@code 2g}; it must parse to {@code
+   *     defaultValue}
+   */
+  static ConfigEntry<Long> bytes(
+      String key, long defaultValue, String defaultText, long min, long max, String doc) {
+    return new ConfigEntry<>(
+        key,
+        "size in bytes",
+        defaultValue,
+        doc,
+        raw -> {
+          long v = JavaUtils.byteStringAsBytes(raw.trim());
+          if (v < min || v > max) {
+            throw new IllegalArgumentException();
+          }
+          return v;
+        },
+        (max == Long.MAX_VALUE
+                ? "a size of at least " + sizeText(min)
+                : "a size from " + sizeText(min) + " to " + sizeText(max))
+            + " (bytes, or with a unit k, m, g or t: 1k = 1024)",
+        defaultText);
+  }
+
+  /** A share of something, greater than 0 and at most 1. */
+  static ConfigEntry<Double> fraction(String key, double defaultValue, String doc) {
+    return new ConfigEntry<>(
+        key,
+        "fraction",
+        defaultValue,
+        doc,
+        raw -> {
+          double v = Double.parseDouble(raw.trim());
+          // Written so that NaN fails too.
+          if (!(v > 0 && v <= 1)) {
+            throw new IllegalArgumentException();
+          }
+          return v;
+        },
+        "a number greater than 0 and at most 1");
+  }
+
+  /** A byte count the way people write it: 2g rather than 2147483648. */
+  private static String sizeText(long bytes) {
+    String[] units = {"", "k", "m", "g", "t", "p"};
+    int unit = 0;
+    long v = bytes;
+    while (unit < units.length - 1 && v != 0 && v % 1024 == 0) {
+      v /= 1024;
+      unit++;
+    }
+    return v + units[unit];
   }
 
   static <E extends Enum<E>> ConfigEntry<E> enumOf(
@@ -125,6 +199,9 @@ public final class ConfigEntry<T> {
 
   /** The default value as it would be written in a config file. */
   public String defaultString() {
+    if (defaultText != null) {
+      return defaultText;
+    }
     if (defaultValue instanceof java.util.Collection<?> c) {
       return String.join(",", c.stream().map(String::valueOf).toList());
     }

@@ -1,6 +1,7 @@
 package dev.trueno.spark.config;
 
 import dev.trueno.core.plan.AggregateMode;
+import dev.trueno.gpu.GpuSettings;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -98,13 +99,71 @@ public final class TruenoConf {
               + "operator.");
 
   public static final ConfigEntry<Long> TASK_MEMORY_BYTES =
-      ConfigEntry.longInRange(
+      ConfigEntry.bytes(
           "spark.trueno.memory.taskBytes",
           2L << 30,
+          "2g",
           1L << 20,
           Long.MAX_VALUE,
-          "The most off-heap (Arrow) memory one task of a Trueno operator may hold, in bytes. "
+          "The most off-heap (Arrow) memory one task of a Trueno operator may hold. "
               + "Exceeding it fails the task with an error naming this key.");
+
+  // The GPU keys take their defaults from GpuSettings.DEFAULTS, so the runtime's defaults (what
+  // tests and benchmarks run with) and the documented ones cannot drift apart.
+
+  public static final ConfigEntry<Double> GPU_MEMORY_FRACTION =
+      ConfigEntry.fraction(
+          "spark.trueno.gpu.memory.fraction",
+          GpuSettings.DEFAULTS.memoryFraction(),
+          "The share of the GPU's free memory, measured when an executor first uses the GPU, that "
+              + "the executor's device memory pool may use; the pool is shared by all its tasks. "
+              + "Leave room for other processes on the same GPU. Ignored when "
+              + "`spark.trueno.gpu.memory.bytes` is set. The pool is made once per executor JVM, "
+              + "so a later `SET` does not resize it.");
+
+  public static final ConfigEntry<Long> GPU_MEMORY_BYTES =
+      ConfigEntry.bytes(
+          "spark.trueno.gpu.memory.bytes",
+          GpuSettings.DEFAULTS.memoryBytes(),
+          String.valueOf(GpuSettings.DEFAULTS.memoryBytes()),
+          0,
+          Long.MAX_VALUE,
+          "The device memory budget of each executor's pool as an absolute size (e.g. `8g`); it "
+              + "overrides `spark.trueno.gpu.memory.fraction` when set. `0` means unset. Like the "
+              + "fraction, it sizes the pool when an executor first uses the GPU.");
+
+  public static final ConfigEntry<Long> GPU_PINNED_MEMORY_BYTES =
+      ConfigEntry.bytes(
+          "spark.trueno.gpu.pinnedMemory.bytes",
+          GpuSettings.DEFAULTS.pinnedMemoryBytes(),
+          "2g",
+          1,
+          Long.MAX_VALUE,
+          "The budget of each executor's pool of pinned (page-locked) host memory, from which "
+              + "morsels are staged for copies to the GPU. Pinned memory cannot be swapped out, so "
+              + "it comes out of the machine's RAM for as long as the executor runs.");
+
+  public static final ConfigEntry<Long> MORSEL_BYTES =
+      ConfigEntry.bytes(
+          "spark.trueno.morselBytes",
+          GpuSettings.DEFAULTS.morselBytes(),
+          "128m",
+          1,
+          1L << 30,
+          "The most bytes of input columns the GPU backend copies to the device and processes "
+              + "as one unit (a morsel). Larger morsels amortize per-copy and per-kernel costs; "
+              + "each transfer in flight needs device and pinned memory of about this size. At "
+              + "most `1g`, because one transfer stages at most 2 GiB.");
+
+  public static final ConfigEntry<Long> TRANSFER_MAX_IN_FLIGHT =
+      ConfigEntry.longInRange(
+          "spark.trueno.transfer.maxInFlight",
+          GpuSettings.DEFAULTS.maxInFlight(),
+          1,
+          Integer.MAX_VALUE,
+          "The most host-to-device morsel copies one GPU operator keeps outstanding. `2` "
+              + "double-buffers: the copy of the next morsel overlaps the kernels on the current "
+              + "one. Each one in flight holds a morsel's worth of device and pinned memory.");
 
   /** Every key, in the order the docs list them. */
   public static final List<ConfigEntry<?>> ENTRIES =
@@ -115,7 +174,12 @@ public final class TruenoConf {
           EXPLAIN,
           BACKEND,
           BATCH_ROWS,
-          TASK_MEMORY_BYTES);
+          TASK_MEMORY_BYTES,
+          GPU_MEMORY_FRACTION,
+          GPU_MEMORY_BYTES,
+          GPU_PINNED_MEMORY_BYTES,
+          MORSEL_BYTES,
+          TRANSFER_MAX_IN_FLIGHT);
 
   private final Function<String, String> lookup;
 
@@ -136,6 +200,21 @@ public final class TruenoConf {
   /** The value of an entry. */
   public <T> T get(ConfigEntry<T> entry) {
     return entry.parse(lookup.apply(entry.key()));
+  }
+
+  /**
+   * The GPU runtime's settings from {@code spark.trueno.gpu.*}, {@code spark.trueno.morselBytes}
+   * and {@code spark.trueno.transfer.maxInFlight}.
+   *
+   * @throws IllegalArgumentException naming the first key with a bad value
+   */
+  public GpuSettings gpuSettings() {
+    return new GpuSettings(
+        get(GPU_MEMORY_FRACTION),
+        get(GPU_MEMORY_BYTES),
+        get(MORSEL_BYTES),
+        Math.toIntExact(get(TRANSFER_MAX_IN_FLIGHT)),
+        get(GPU_PINNED_MEMORY_BYTES));
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.trueno.spark.exec;
 import dev.trueno.core.backend.Aggregator;
 import dev.trueno.core.backend.Backend;
 import dev.trueno.core.plan.AggregatePlan;
+import dev.trueno.gpu.GpuSettings;
 import java.io.Serializable;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
@@ -32,6 +33,10 @@ final class AggregateTask implements Serializable {
   private final String timeZone;
   private final int maxRows;
   private final long taskMemoryBytes;
+  // Read from the session's conf on the driver and shipped with the task, like the other settings
+  // here: one record per task instead of a conf lookup per key on the executor, and the values
+  // are the ones the query was planned with even if the session's conf changes meanwhile.
+  private final GpuSettings gpuSettings;
   private final Metrics metrics;
 
   /** The node's SQL metrics, as the task updates them. */
@@ -51,6 +56,7 @@ final class AggregateTask implements Serializable {
       String timeZone,
       int maxRows,
       long taskMemoryBytes,
+      GpuSettings gpuSettings,
       Metrics metrics) {
     this.plan = plan;
     this.backendChoice = backendChoice;
@@ -58,6 +64,7 @@ final class AggregateTask implements Serializable {
     this.timeZone = timeZone;
     this.maxRows = maxRows;
     this.taskMemoryBytes = taskMemoryBytes;
+    this.gpuSettings = gpuSettings;
     this.metrics = metrics;
   }
 
@@ -91,7 +98,7 @@ final class AggregateTask implements Serializable {
     Run() {
       TaskContext ctx = TaskContext.get();
       long attempt = ctx == null ? -1 : ctx.taskAttemptId();
-      Backend backend = Backends.create(backendChoice);
+      Backend backend = Backends.create(backendChoice, gpuSettings);
       allocator = ArrowMemory.forTask("trueno-aggregate", attempt, taskMemoryBytes);
       aggregator = backend.createAggregator(plan, allocator);
       if (ctx != null) {

@@ -2,6 +2,7 @@ package dev.trueno.spark.exec;
 
 import dev.trueno.core.backend.Backend;
 import dev.trueno.gpu.GpuBackend;
+import dev.trueno.gpu.GpuSettings;
 import dev.trueno.simd.scalar.ScalarBackend;
 import dev.trueno.simd.vector.VectorBackend;
 import dev.trueno.spark.config.TruenoConf;
@@ -61,20 +62,23 @@ public final class Backends {
   /**
    * A backend instance (backends are stateless factories). Executors check availability again:
    * their JVM options may differ from the driver's.
+   *
+   * @param gpuSettings the GPU runtime's settings, used when the choice is the GPU (the first
+   *     settings to reach an executor's GPU size its JVM-wide device memory pool)
    */
-  public static Backend create(Choice choice) {
+  public static Backend create(Choice choice, GpuSettings gpuSettings) {
     return switch (choice) {
       case SCALAR -> new ScalarBackend();
       case SIMD -> simdAvailable(true) ? new VectorBackend() : new ScalarBackend();
       case GPU -> {
         String reason = gpuUnavailableReason();
         if (reason == null) {
-          yield new GpuBackend();
+          yield new GpuBackend(gpuSettings);
         }
         if (GPU_WARNED.compareAndSet(false, true)) {
           LOG.warn("The GPU cannot be used on this executor, running on the CPU: {}", reason);
         }
-        yield create(cpu(false));
+        yield create(cpu(false), gpuSettings);
       }
     };
   }

@@ -30,6 +30,7 @@ public final class TruenoHashAggregateExec extends TruenoUnaryExec {
   private final HashAggregateExec original;
   private final AggregatePlan plan;
   private final Backends.Choice backend;
+  private final String gpuFallbackReason;
   private final SparkPlan child;
   private transient Map<String, SQLMetric> metricMap;
   private transient scala.collection.immutable.Map<String, SQLMetric> scalaMetrics;
@@ -40,13 +41,20 @@ public final class TruenoHashAggregateExec extends TruenoUnaryExec {
    * @param original Spark's node (kept for its output attributes and distribution requirements)
    * @param plan the translated aggregation
    * @param backend the backend that runs it
+   * @param gpuFallbackReason why it runs on the CPU although {@code spark.trueno.backend} is {@code
+   *     GPU}, or null (the GPU was not asked for, or runs it)
    * @param child the input
    */
   public TruenoHashAggregateExec(
-      HashAggregateExec original, AggregatePlan plan, Backends.Choice backend, SparkPlan child) {
+      HashAggregateExec original,
+      AggregatePlan plan,
+      Backends.Choice backend,
+      String gpuFallbackReason,
+      SparkPlan child) {
     this.original = original;
     this.plan = plan;
     this.backend = backend;
+    this.gpuFallbackReason = gpuFallbackReason;
     this.child = child;
   }
 
@@ -60,6 +68,15 @@ public final class TruenoHashAggregateExec extends TruenoUnaryExec {
     return backend;
   }
 
+  /**
+   * Why this node runs on the CPU although the GPU was asked for, or null. Kept in the node (and
+   * its explain line) rather than only logged, so that a plan shows by itself where it runs and
+   * why: a GPU run that quietly went to the CPU would otherwise look like a slow success.
+   */
+  public String gpuFallbackReason() {
+    return gpuFallbackReason;
+  }
+
   @Override
   public SparkPlan child() {
     return child;
@@ -67,12 +84,12 @@ public final class TruenoHashAggregateExec extends TruenoUnaryExec {
 
   @Override
   TruenoUnaryExec withNewChild(SparkPlan newChild) {
-    return new TruenoHashAggregateExec(original, plan, backend, newChild);
+    return new TruenoHashAggregateExec(original, plan, backend, gpuFallbackReason, newChild);
   }
 
   @Override
   Object[] productElements() {
-    return new Object[] {original, plan, backend, child};
+    return new Object[] {original, plan, backend, gpuFallbackReason, child};
   }
 
   @Override
@@ -116,6 +133,7 @@ public final class TruenoHashAggregateExec extends TruenoUnaryExec {
         + plan.mode()
         + ", backend="
         + backend.label()
+        + (gpuFallbackReason == null ? "" : " (not on the GPU: " + gpuFallbackReason + ")")
         + ", keys=["
         + keys
         + "], functions=["
@@ -166,6 +184,7 @@ public final class TruenoHashAggregateExec extends TruenoUnaryExec {
             timeZone,
             (int) (long) conf.get(TruenoConf.BATCH_ROWS),
             conf.get(TruenoConf.TASK_MEMORY_BYTES),
+            conf.gpuSettings(),
             new AggregateTask.Metrics(
                 metricMap.get("numInputRows"),
                 metricMap.get("numInputBatches"),

@@ -1,6 +1,7 @@
 package dev.trueno.spark.rules;
 
 import dev.trueno.core.backend.Backend;
+import dev.trueno.gpu.GpuSettings;
 import dev.trueno.spark.config.TruenoConf;
 import dev.trueno.spark.exec.Backends;
 import dev.trueno.spark.exec.TruenoHashAggregateExec;
@@ -108,19 +109,24 @@ public final class TruenoOverrides extends Rule<SparkPlan> {
                 + conf.get(TruenoConf.AGGREGATE_MODES);
       }
       if (reason == null) {
+        GpuSettings gpuSettings = conf.gpuSettings();
         Backends.Choice choice = Backends.choose(conf.get(TruenoConf.BACKEND));
+        // Why a node the GPU was asked for runs on the CPU; the node carries it into explain.
+        String gpuFallbackReason = null;
         if (conf.get(TruenoConf.BACKEND) == TruenoConf.BackendChoice.GPU
             && choice != Backends.Choice.GPU) {
+          gpuFallbackReason = "the GPU backend is unavailable: " + Backends.gpuUnavailableReason();
           decisions.add(
               "GPU backend unavailable, HashAggregate runs on the CPU: "
                   + Backends.gpuUnavailableReason());
         }
-        Backend backend = Backends.create(choice);
+        Backend backend = Backends.create(choice, gpuSettings);
         String gpuReason =
             choice == Backends.Choice.GPU ? backend.unsupportedReason(r.plan()) : null;
         if (gpuReason != null) {
           choice = Backends.cpu(false);
-          backend = Backends.create(choice);
+          backend = Backends.create(choice, gpuSettings);
+          gpuFallbackReason = gpuReason;
           decisions.add(
               "HashAggregate ("
                   + r.plan().mode()
@@ -136,7 +142,7 @@ public final class TruenoOverrides extends Rule<SparkPlan> {
                   + r.plan().mode()
                   + ") on backend "
                   + choice.label());
-          return new TruenoHashAggregateExec(agg, r.plan(), choice, agg.child());
+          return new TruenoHashAggregateExec(agg, r.plan(), choice, gpuFallbackReason, agg.child());
         }
       }
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.trueno.core.plan.AggregateMode;
+import dev.trueno.gpu.GpuSettings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -53,6 +54,90 @@ class TruenoConfTest {
     assertThatThrownBy(() -> conf.get(TruenoConf.BATCH_ROWS))
         .hasMessageContaining("spark.trueno.batch.maxRows")
         .hasMessageContaining("an integer from 1 to");
+  }
+
+  @Test
+  void gpuSettingsDefaultToTheRuntimesDefaults() {
+    assertThat(TruenoConf.of(Map.of()).gpuSettings()).isEqualTo(GpuSettings.DEFAULTS);
+    assertThat(GpuSettings.DEFAULTS.memoryFraction()).isEqualTo(0.8);
+    assertThat(GpuSettings.DEFAULTS.morselBytes()).isEqualTo(128L << 20);
+    assertThat(GpuSettings.DEFAULTS.maxInFlight()).isEqualTo(2);
+    assertThat(GpuSettings.DEFAULTS.pinnedMemoryBytes()).isEqualTo(2L << 30);
+  }
+
+  @Test
+  void gpuSettingsReadEveryKeyWithSparkSizeStrings() {
+    GpuSettings settings =
+        TruenoConf.of(
+                Map.of(
+                    "spark.trueno.gpu.memory.fraction", "0.5",
+                    "spark.trueno.gpu.memory.bytes", "8g",
+                    "spark.trueno.morselBytes", "64M",
+                    "spark.trueno.transfer.maxInFlight", "3",
+                    "spark.trueno.gpu.pinnedMemory.bytes", "512m"))
+            .gpuSettings();
+    assertThat(settings).isEqualTo(new GpuSettings(0.5, 8L << 30, 64L << 20, 3, 512L << 20));
+    // The absolute budget overrides the fraction.
+    assertThat(settings.budget(100L << 30)).isEqualTo(8L << 30);
+  }
+
+  @Test
+  void sizesWithoutAUnitAreBytes() {
+    TruenoConf conf =
+        TruenoConf.of(
+            Map.of("spark.trueno.morselBytes", "4096", "spark.trueno.memory.taskBytes", "3m"));
+    assertThat(conf.get(TruenoConf.MORSEL_BYTES)).isEqualTo(4096L);
+    assertThat(conf.get(TruenoConf.TASK_MEMORY_BYTES)).isEqualTo(3L << 20);
+  }
+
+  @Test
+  void badSizeNamesKeyValueAndTheSyntax() {
+    TruenoConf conf = TruenoConf.of(Map.of("spark.trueno.gpu.memory.bytes", "8 gigs"));
+    assertThatThrownBy(conf::gpuSettings)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("spark.trueno.gpu.memory.bytes")
+        .hasMessageContaining("'8 gigs'")
+        .hasMessageContaining("with a unit k, m, g or t");
+  }
+
+  @Test
+  void morselLargerThanOneTransferCanStageIsRejected() {
+    TruenoConf conf = TruenoConf.of(Map.of("spark.trueno.morselBytes", "2g"));
+    assertThatThrownBy(() -> conf.validate(List.of("spark.trueno.morselBytes")))
+        .hasMessageContaining("Invalid value '2g' for spark.trueno.morselBytes")
+        .hasMessageContaining("a size from 1 to 1g");
+  }
+
+  @Test
+  void memoryFractionMustBeAboveZeroAndAtMostOne() {
+    for (String bad : List.of("0", "1.5", "-0.2", "NaN", "most")) {
+      TruenoConf conf = TruenoConf.of(Map.of("spark.trueno.gpu.memory.fraction", bad));
+      assertThatThrownBy(conf::gpuSettings)
+          .as(bad)
+          .hasMessageContaining("Invalid value '" + bad + "' for spark.trueno.gpu.memory.fraction")
+          .hasMessageContaining("greater than 0 and at most 1");
+    }
+    TruenoConf whole = TruenoConf.of(Map.of("spark.trueno.gpu.memory.fraction", "1"));
+    assertThat(whole.gpuSettings().memoryFraction()).isEqualTo(1.0);
+  }
+
+  @Test
+  void transfersInFlightAndPinnedBudgetMustBePositive() {
+    TruenoConf noTransfers = TruenoConf.of(Map.of("spark.trueno.transfer.maxInFlight", "0"));
+    assertThatThrownBy(noTransfers::gpuSettings)
+        .hasMessageContaining("spark.trueno.transfer.maxInFlight")
+        .hasMessageContaining("an integer from 1 to");
+    TruenoConf noPinned = TruenoConf.of(Map.of("spark.trueno.gpu.pinnedMemory.bytes", "0"));
+    assertThatThrownBy(noPinned::gpuSettings)
+        .hasMessageContaining("spark.trueno.gpu.pinnedMemory.bytes")
+        .hasMessageContaining("a size of at least 1");
+  }
+
+  @Test
+  void sizeDefaultsAreDocumentedWithUnits() {
+    assertThat(TruenoConf.MORSEL_BYTES.defaultString()).isEqualTo("128m");
+    assertThat(TruenoConf.GPU_PINNED_MEMORY_BYTES.defaultString()).isEqualTo("2g");
+    assertThat(TruenoConf.TASK_MEMORY_BYTES.defaultString()).isEqualTo("2g");
   }
 
   @Test
