@@ -11,6 +11,7 @@ import dev.trueno.gpu.GpuTests;
 import dev.trueno.gpu.device.CudaDevice;
 import dev.trueno.gpu.memory.DeviceBuffer;
 import dev.trueno.gpu.memory.DeviceMemoryPool;
+import dev.trueno.gpu.memory.HostPointer;
 import dev.trueno.gpu.memory.PinnedAllocationManager;
 import dev.trueno.gpu.memory.PinnedMemoryPool;
 import java.nio.ByteBuffer;
@@ -476,6 +477,155 @@ class TransferQueueGpuTest {
         JCudaDriver.cuMemFreeHost(plainPinned);
       }
     }
+  }
+
+  /**
+   * Times {@code morsels} through {@code queue}, which is already open and warmed up: a producer
+   * thread submits them all while this thread takes each, makes a stream wait for its copy and
+   * closes it, as a consumer launching kernels would. Ends when the last copy is done.
+   */
+  private QueueRun steadyRun(TransferQueue queue, List<Morsel> morsels) throws Exception {
+    long total = 0;
+    long direct = 0;
+    long t0 = System.nanoTime();
+    CompletableFuture<Void> producer =
+        CompletableFuture.runAsync(
+            () -> {
+              device.makeCurrent();
+              morsels.forEach(queue::submit);
+            });
+    for (int i = 0; i < morsels.size(); i++) {
+      try (Transfer t = queue.take()) {
+        t.awaitOn(compute);
+        total += ColumnLayout.totalBytes(t.layout());
+        direct += t.directBytes();
+      }
+    }
+    JCudaDriver.cuStreamSynchronize(compute); // the last copy is done
+    double wallMs = (System.nanoTime() - t0) / 1e6;
+    producer.get(120, TimeUnit.SECONDS);
+    return new QueueRun(total, direct, wallMs, Double.NaN);
+  }
+
+  /**
+   * Opens a queue once and warms it with {@code warm}: the first two are submitted before either is
+   * taken, so that both slots are created and grown to a full morsel before the timed run.
+   */
+  private TransferQueue warmQueue(PinnedMemoryPool pinned, List<Morsel> warm) {
+    TransferQueue queue = TransferQueue.open(device, pool, pinned, 2);
+    try {
+      for (int i = 0; i < warm.size(); i += 2) {
+        int batch = Math.min(2, warm.size() - i);
+        for (int j = 0; j < batch; j++) {
+          queue.submit(warm.get(i + j));
+        }
+        for (int j = 0; j < batch; j++) {
+          try (Transfer t = queue.take()) {
+            t.awaitOn(compute);
+          }
+        }
+      }
+      JCudaDriver.cuStreamSynchronize(compute);
+      return queue;
+    } catch (RuntimeException e) {
+      try {
+        queue.close();
+      } catch (RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Best of {@code reps} times (ms) of {@link HostStaging} writing {@code morsel} into {@code
+   * bytes} of pinned memory at {@code staging}: the producer's host work per staged morsel.
+   */
+  private static double stagingMillis(Morsel morsel, long staging, long bytes, int reps) {
+    List<ColumnLayout> layout = ColumnLayout.of(morsel.slices());
+    CopyPlan plan = CopyPlan.of(morsel.slices(), layout, null);
+    double best = Double.MAX_VALUE;
+    for (int i = 0; i < reps; i++) {
+      long t0 = System.nanoTime();
+      HostStaging.write(morsel.slices(), layout, plan, staging, bytes);
+      best = Math.min(best, (System.nanoTime() - t0) / 1e6);
+    }
+    return best;
+  }
+
+  @Test
+  void printsSteadyStateQueueBandwidth() throws Exception {
+    long morselBytes = 64L << 20;
+    int morsels = 16;
+    try (PinnedMemoryPool pinned = PinnedMemoryPool.create(device, "steady", 3L << 30);
+        BufferAllocator pinnedAllocator = PinnedAllocationManager.rootAllocator(pinned, 3L << 30);
+        DeviceBuffer target = pool.allocate(morselBytes, "bandwidth target")) {
+      Pointer plainPinned = new Pointer();
+      JCudaDriver.cuMemAllocHost(plainPinned, morselBytes);
+      double pinnedGbs;
+      try {
+        pinnedGbs = bandwidth(target, plainPinned, morselBytes, 8);
+      } finally {
+        JCudaDriver.cuMemFreeHost(plainPinned);
+      }
+
+      // The producer's host work alone: staging one ordinary (pageable, written) morsel into
+      // pinned memory, and what pinning a staging buffer costs when a queue opens.
+      List<Morsel> samples = bigintMorsels(allocator, 1, morselBytes);
+      Morsel sample = samples.get(0);
+      List<ColumnLayout> sampleLayout = ColumnLayout.of(sample.slices());
+      long sampleBytes = ColumnLayout.totalBytes(sampleLayout);
+      double stagingMs;
+      double pinMs;
+      try {
+        long p0 = System.nanoTime();
+        HostPointer staging = new HostPointer();
+        JCudaDriver.cuMemAllocHost(staging, sampleBytes);
+        pinMs = (System.nanoTime() - p0) / 1e6;
+        try {
+          stagingMs = stagingMillis(sample, staging.address(), sampleBytes, 5);
+        } finally {
+          long f0 = System.nanoTime();
+          JCudaDriver.cuMemFreeHost(staging);
+          pinMs += (System.nanoTime() - f0) / 1e6;
+        }
+      } finally {
+        samples.forEach(Morsel::close);
+      }
+
+      QueueRun zeroCopy;
+      try (TransferQueue queue =
+          warmQueue(pinned, bigintMorsels(pinnedAllocator, 2, morselBytes))) {
+        zeroCopy = steadyRun(queue, bigintMorsels(pinnedAllocator, morsels, morselBytes));
+        queue.finish();
+        assertThat(queue.take()).isNull();
+      }
+      QueueRun staged;
+      try (TransferQueue queue = warmQueue(pinned, bigintMorsels(allocator, 2, morselBytes))) {
+        staged = steadyRun(queue, bigintMorsels(allocator, morsels, morselBytes));
+        queue.finish();
+        assertThat(queue.take()).isNull();
+      }
+      System.out.printf(
+          "BENCH queue_steady_zero_copy bytes=%d gbps=%.1f ratio_to_pinned=%.2f"
+              + " direct_fraction=%.3f%n"
+              + "BENCH queue_steady_staging bytes=%d gbps=%.1f ratio_to_pinned=%.2f%n"
+              + "BENCH host_staging bytes=%d gbps=%.1f ms=%.2f pin_and_free_ms=%.1f%n",
+          zeroCopy.bytes(),
+          zeroCopy.gbs(),
+          zeroCopy.gbs() / pinnedGbs,
+          (double) zeroCopy.directBytes() / zeroCopy.bytes(),
+          staged.bytes(),
+          staged.gbs(),
+          staged.gbs() / pinnedGbs,
+          sampleBytes,
+          sampleBytes / stagingMs / 1e6,
+          stagingMs,
+          pinMs);
+      assertThat(zeroCopy.directBytes()).isPositive();
+      assertThat(staged.directBytes()).isZero();
+    }
+    assertThat(pool.usedBytes()).isZero();
   }
 
   private double bandwidth(DeviceBuffer target, Pointer source, long bytes, int reps) {
