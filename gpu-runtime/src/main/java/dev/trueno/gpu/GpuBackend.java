@@ -65,9 +65,24 @@ public final class GpuBackend implements Backend {
 
   @Override
   public String unsupportedReason(AggregatePlan plan) {
-    return plan.groupingKeys().isEmpty()
-        ? GlobalAggregateSupport.unsupportedReason(plan)
-        : GroupedSupport.unsupportedReason(plan);
+    if (usesReductionKernels(plan)) {
+      return null;
+    }
+    String reason = GroupedSupport.unsupportedReason(plan);
+    if (reason == null || !plan.groupingKeys().isEmpty()) {
+      return reason;
+    }
+    // Keyless: name what the reduction kernels lack too, where the hash path also refuses.
+    return GlobalAggregateSupport.unsupportedReason(plan) + "; " + reason;
+  }
+
+  /**
+   * Keyless aggregations the block reductions run ({@link GpuGlobalAggregator}, far faster than one
+   * hash table slot that every row updates); other keyless ones run as a single group on the hash
+   * aggregation path.
+   */
+  private static boolean usesReductionKernels(AggregatePlan plan) {
+    return plan.groupingKeys().isEmpty() && GlobalAggregateSupport.unsupportedReason(plan) == null;
   }
 
   @Override
@@ -85,7 +100,7 @@ public final class GpuBackend implements Backend {
     }
     CudaDevice device = discovery.device();
     DeviceMemoryPool devicePool = pool != null ? pool : sharedPool(device, settings);
-    return plan.groupingKeys().isEmpty()
+    return usesReductionKernels(plan)
         ? new GpuGlobalAggregator(plan, device, devicePool, allocator)
         : new GpuHashAggregator(plan, device, devicePool, allocator, settings);
   }

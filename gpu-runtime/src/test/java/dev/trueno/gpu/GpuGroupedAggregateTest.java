@@ -447,6 +447,7 @@ class GpuGroupedAggregateTest {
         GpuBackend gpu =
             new GpuBackend(small, dev.trueno.gpu.GpuSettings.DEFAULTS.withMorselBytes(1 << 20));
         assertThat(run(gpu, p, batches)).as("ansi=%s", ansi).isEqualTo(expected);
+        assertThat(allocator.getAllocatedMemory()).as("Arrow memory, ansi=%s", ansi).isZero();
         assertThat(small.peakBytes()).isLessThanOrEqualTo(24L << 20);
         assertThat(small.usedBytes()).isZero();
       }

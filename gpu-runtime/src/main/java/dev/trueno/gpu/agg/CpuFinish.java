@@ -5,7 +5,6 @@ import dev.trueno.core.morsel.Morsel;
 import dev.trueno.core.plan.AggregateCall;
 import dev.trueno.core.plan.AggregateFunction;
 import dev.trueno.core.plan.AggregatePlan;
-import dev.trueno.core.types.DataType;
 import dev.trueno.core.types.Field;
 import dev.trueno.gpu.device.CudaDevice;
 import dev.trueno.gpu.transfer.DeviceColumn;
@@ -44,11 +43,7 @@ final class CpuFinish {
   }
 
   private ScalarEval.Acc[] fresh() {
-    ScalarEval.Acc[] accs = new ScalarEval.Acc[plan.calls().size()];
-    for (int c = 0; c < accs.length; c++) {
-      accs[c] = ScalarEval.accumulator(plan.calls().get(c), true);
-    }
-    return accs;
+    return OutputRows.accumulators(plan);
   }
 
   /**
@@ -170,44 +165,17 @@ final class CpuFinish {
    * The next batch of at most {@code maxRows} output rows, or null when every group was emitted.
    */
   VectorSchemaRoot next(int maxRows) {
+    List<Object[]> rows = new ArrayList<>();
     if (results == null) {
       results = groups.entrySet().iterator();
-    }
-    if (!results.hasNext()) {
-      return null;
-    }
-    List<Field> output = plan.output();
-    VectorSchemaRoot root = VectorSchemaRoot.create(ArrowSchemas.arrowSchema(output), allocator);
-    try {
-      root.allocateNew();
-      int n = 0;
-      while (n < maxRows && results.hasNext()) {
-        Map.Entry<List<Object>, ScalarEval.Acc[]> group = results.next();
-        int col = 0;
-        for (int k = 0; k < numKeys; k++) {
-          DataType type = plan.groupingKeys().get(k).type();
-          ScalarEval.write(root.getVector(col++), n, group.getKey().get(k), type);
-        }
-        for (int c = 0; c < plan.calls().size(); c++) {
-          AggregateCall call = plan.calls().get(c);
-          ScalarEval.Acc acc = group.getValue()[c];
-          if (plan.mode().outputsResults()) {
-            ScalarEval.write(root.getVector(col++), n, acc.result(), call.resultType());
-          } else {
-            Object[] buffer = acc.buffer();
-            List<Field> fields = call.bufferFields();
-            for (int b = 0; b < fields.size(); b++) {
-              ScalarEval.write(root.getVector(col++), n, buffer[b], fields.get(b).type());
-            }
-          }
-        }
-        n++;
+      if (groups.isEmpty() && numKeys == 0) {
+        rows.add(OutputRows.row(plan, List.of(), fresh())); // keyless: one row for empty input
       }
-      root.setRowCount(n);
-      return root;
-    } catch (RuntimeException e) {
-      root.close();
-      throw e;
     }
+    while (rows.size() < maxRows && results.hasNext()) {
+      Map.Entry<List<Object>, ScalarEval.Acc[]> group = results.next();
+      rows.add(OutputRows.row(plan, group.getKey(), group.getValue()));
+    }
+    return rows.isEmpty() ? null : OutputRows.batch(plan, rows, allocator);
   }
 }

@@ -1,15 +1,12 @@
 package dev.trueno.gpu.agg;
 
-import dev.trueno.core.arrow.ArrowSchemas;
 import dev.trueno.core.backend.Aggregator;
 import dev.trueno.core.error.ErrorCode;
 import dev.trueno.core.error.TruenoException;
 import dev.trueno.core.morsel.Morsel;
 import dev.trueno.core.morsel.MorselPager;
-import dev.trueno.core.plan.AggregateCall;
 import dev.trueno.core.plan.AggregatePlan;
 import dev.trueno.core.types.DataType;
-import dev.trueno.core.types.Field;
 import dev.trueno.core.types.TypeKind;
 import dev.trueno.gpu.GpuSettings;
 import dev.trueno.gpu.device.CudaDevice;
@@ -26,7 +23,6 @@ import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.JCudaDriver;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -449,11 +445,15 @@ public final class GpuHashAggregator implements Aggregator {
     return results.next(maxRows);
   }
 
-  /** The groups, copied back once, emitted in the order of their first row. */
+  /**
+   * The groups, copied back once, emitted in the order of their first row; a keyless aggregation
+   * emits one row also for empty input, as Spark does.
+   */
   private final class Results {
     private final long[][] groups;
     private final int[] order;
     private int next;
+    private boolean emptyGlobalRowDone;
 
     Results(long[][] groups) {
       this.groups = groups;
@@ -461,57 +461,31 @@ public final class GpuHashAggregator implements Aggregator {
     }
 
     VectorSchemaRoot next(int maxRows) {
-      if (next >= order.length) {
-        return null;
+      List<Object[]> rows = new ArrayList<>();
+      if (order.length == 0 && plan.groupingKeys().isEmpty() && !emptyGlobalRowDone) {
+        emptyGlobalRowDone = true;
+        rows.add(OutputRows.row(plan, List.of(), OutputRows.accumulators(plan)));
       }
-      List<Field> output = plan.output();
-      VectorSchemaRoot root = VectorSchemaRoot.create(ArrowSchemas.arrowSchema(output), allocator);
-      try {
-        root.allocateNew();
-        int n = Math.min(maxRows, order.length - next);
-        int numKeys = calls.keyColumns.length;
-        long[] acc = new long[calls.accumulators()];
-        for (int r = 0; r < n; r++) {
-          int g = order[next + r];
-          long nulls = groups[1][g];
-          int col = 0;
-          for (int k = 0; k < numKeys; k++) {
-            DataType type = calls.keyTypes.get(k);
-            Object key =
-                (nulls & (1L << k)) != 0 ? null : GroupedCalls.value(groups[2 + k][g], type);
-            ScalarEval.write(root.getVector(col++), r, key, type);
-          }
-          for (int a = 0; a < acc.length; a++) {
-            acc[a] = groups[2 + numKeys + a][g];
-          }
-          for (int c = 0; c < plan.calls().size(); c++) {
-            col = writeCall(root, r, col, c, acc);
-          }
+      int numKeys = calls.keyColumns.length;
+      long[] acc = new long[calls.accumulators()];
+      for (; rows.size() < maxRows && next < order.length; next++) {
+        int g = order[next];
+        long nulls = groups[1][g];
+        List<Object> keys = new ArrayList<>(numKeys);
+        for (int k = 0; k < numKeys; k++) {
+          DataType type = calls.keyTypes.get(k);
+          keys.add((nulls & (1L << k)) != 0 ? null : GroupedCalls.value(groups[2 + k][g], type));
         }
-        root.setRowCount(n);
-        next += n;
-        return root;
-      } catch (RuntimeException e) {
-        root.close();
-        throw e;
+        for (int a = 0; a < acc.length; a++) {
+          acc[a] = groups[2 + numKeys + a][g];
+        }
+        ScalarEval.Acc[] accs = OutputRows.accumulators(plan);
+        for (int c = 0; c < accs.length; c++) {
+          accs[c].merge(calls.buffer(c, acc));
+        }
+        rows.add(OutputRows.row(plan, keys, accs));
       }
-    }
-
-    private int writeCall(VectorSchemaRoot root, int row, int col, int c, long[] acc) {
-      AggregateCall call = plan.calls().get(c);
-      ScalarEval.Acc reference = ScalarEval.accumulator(call, true);
-      reference.merge(calls.buffer(c, acc));
-      if (plan.mode().outputsResults()) {
-        ScalarEval.write(root.getVector(col), row, reference.result(), call.resultType());
-        return col + 1;
-      }
-      Object[] buffer = reference.buffer();
-      List<Field> fields = call.bufferFields();
-      for (int b = 0; b < fields.size(); b++) {
-        FieldVector v = root.getVector(col + b);
-        ScalarEval.write(v, row, buffer[b], fields.get(b).type());
-      }
-      return col + fields.size();
+      return rows.isEmpty() ? null : OutputRows.batch(plan, rows, allocator);
     }
   }
 

@@ -356,9 +356,11 @@ final class GroupedCalls {
    * cannot happen while the sum of absolute values ({@code acc[a+2..a+3]}) stays below
    * 10^precision, which with inputs of at most 18 digits takes more than 10^10 rows per group.
    */
-  private static BigDecimal decimal(long[] acc, int a, DataType type) {
+  private BigDecimal decimal(long[] acc, int a, DataType type) {
     BigInteger bound = unsigned128(acc[a + 2], acc[a + 3]);
-    if (bound.compareTo(BigInteger.TEN.pow(type.precision())) >= 0) {
+    // Keyless aggregation keeps the exact sum and checks it only when emitted: no bound needed.
+    if (!plan.groupingKeys().isEmpty()
+        && bound.compareTo(BigInteger.TEN.pow(type.precision())) >= 0) {
       throw new TruenoException(
           ErrorCode.UNSUPPORTED,
           "A decimal sum on the GPU came within reach of "

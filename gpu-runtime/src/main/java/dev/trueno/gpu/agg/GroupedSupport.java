@@ -9,11 +9,12 @@ import dev.trueno.core.types.DataType;
 import dev.trueno.core.types.Field;
 import dev.trueno.core.types.TypeKind;
 import dev.trueno.gpu.expr.DeviceExpr;
+import dev.trueno.simd.scalar.ScalarBackend;
 import java.util.List;
 
 /**
- * Which grouped aggregations {@link GpuHashAggregator} runs exactly; everything else gets a
- * readable reason and runs on the CPU.
+ * Which aggregations {@link GpuHashAggregator} runs exactly (grouped ones, and keyless ones as a
+ * single group); everything else gets a readable reason and runs on the CPU.
  */
 public final class GroupedSupport {
   /** The most grouping keys the device hash table takes. */
@@ -23,11 +24,11 @@ public final class GroupedSupport {
 
   /** Why the GPU cannot run the grouped {@code plan} exactly, or null when it can. */
   public static String unsupportedReason(AggregatePlan plan) {
-    if (plan.groupingKeys().isEmpty()) {
-      return "a global aggregation was checked as a grouped one";
-    }
-    if (!plan.resultProjection().isEmpty()) {
-      return "result projections over grouped aggregates are not on the GPU yet";
+    // Output values (and the result projection) come from the scalar reference: what it cannot
+    // do, the GPU path cannot either.
+    String reference = new ScalarBackend().unsupportedReason(plan);
+    if (reference != null) {
+      return reference;
     }
     if (plan.groupingKeys().size() > MAX_KEYS) {
       return "grouping by "

@@ -391,6 +391,41 @@ class GpuHashAggregatorTest {
   }
 
   @Test
+  void keylessAggregatesBeyondTheReductionKernelsRunAsOneGroup() {
+    for (AggregateMode mode : new AggregateMode[] {AggregateMode.COMPLETE, AggregateMode.PARTIAL}) {
+      AggregatePlan plan = plan(List.of(), mode, false);
+      List<Object[]> rows = randomRows(new Random(12), 20_000, 10, false);
+      assertSame(plan, INPUT, split(rows, 4096));
+      assertSame(plan, INPUT, List.of()); // one row for empty input, as Spark
+    }
+  }
+
+  @Test
+  void resultProjectionsAreEvaluatedOverKeysAndResults() {
+    List<AggregateCall> calls =
+        List.of(
+            call(AggregateFunction.SUM, col(7), false),
+            call(AggregateFunction.COUNT_STAR, null, false));
+    Expr sumPlusCount =
+        new Arithmetic(
+            ArithmeticOp.ADD,
+            new ColumnRef(1, DataType.LONG, "s"),
+            new ColumnRef(2, DataType.LONG, "c"),
+            DataType.LONG,
+            false);
+    AggregatePlan plan =
+        new AggregatePlan(
+            INPUT,
+            List.of(col(0)),
+            List.of("ki"),
+            calls,
+            AggregateMode.COMPLETE,
+            List.of(sumPlusCount, new ColumnRef(0, DataType.INT, "ki")),
+            List.of("x", "ki"));
+    assertSame(plan, INPUT, split(randomRows(new Random(13), 10_000, 100, false), 3000));
+  }
+
+  @Test
   void emptyInputGivesNoGroups() {
     for (AggregateMode mode : AggregateMode.values()) {
       if (mode.mergesBuffers()) {
