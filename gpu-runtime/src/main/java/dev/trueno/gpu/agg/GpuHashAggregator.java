@@ -167,15 +167,25 @@ public final class GpuHashAggregator implements Aggregator {
       cpu.consume(batch);
       return;
     }
-    for (Morsel morsel : pager.add(batch)) {
-      if (cpu == null) {
-        submit(morsel);
-      } else {
-        // Rows after the switch keep their order: the queue's morsels first, then this one.
-        try (morsel) {
-          drainQueue();
-          cpu.consume(morsel, calls.columns);
+    List<Morsel> morsels = pager.add(batch);
+    int next = 0;
+    try {
+      while (next < morsels.size()) {
+        Morsel morsel = morsels.get(next++); // handed over: submit or the try below closes it
+        if (cpu == null) {
+          submit(morsel);
+        } else {
+          // Rows after the switch keep their order: the queue's morsels first, then this one.
+          try (morsel) {
+            drainQueue();
+            cpu.consume(morsel, calls.columns);
+          }
         }
+      }
+    } finally {
+      // An error (an ANSI overflow, a CUDA error) leaves the batch's later morsels to close here.
+      for (int i = next; i < morsels.size(); i++) {
+        morsels.get(i).close();
       }
     }
   }
