@@ -464,6 +464,7 @@ public final class GpuHashAggregator implements Aggregator {
     private final int[] order;
     private int next;
     private boolean emptyGlobalRowDone;
+    private final boolean direct = DirectOutput.applies(plan);
 
     Results(long[][] groups) {
       this.groups = groups;
@@ -471,6 +472,15 @@ public final class GpuHashAggregator implements Aggregator {
     }
 
     VectorSchemaRoot next(int maxRows) {
+      if (direct && order.length > 0) {
+        if (next >= order.length) {
+          return null;
+        }
+        int n = Math.min(maxRows, order.length - next);
+        VectorSchemaRoot out = DirectOutput.batch(plan, calls, groups, order, next, n, allocator);
+        next += n;
+        return out;
+      }
       List<Object[]> rows = new ArrayList<>();
       if (order.length == 0 && plan.groupingKeys().isEmpty() && !emptyGlobalRowDone) {
         emptyGlobalRowDone = true;

@@ -158,6 +158,11 @@ final class GroupedCalls {
     return new CaseWhen(List.of(new CaseWhen.Branch(call.filter(), arg)), null, arg.type());
   }
 
+  /** The first accumulator of call {@code c}. */
+  int firstAccumulator(int c) {
+    return firstAcc[c];
+  }
+
   int accumulators() {
     return accInit.size();
   }
