@@ -142,6 +142,193 @@ global_stats_f64(const double* values, const unsigned char* validity, long long 
 }
 
 // ---------------------------------------------------------------------------------------------
+// Lean COUNT/SUM over one morsel of one integer column (see GlobalStatsKernel.java): only what
+// COUNT, SUM and AVG of integers need, with the exactness rules of global_stats above (wrapping
+// sum, saturating sum of |x|, count of non-null rows), so its results equal global_stats' slots
+// [0..2] bit for bit. Built for memory throughput rather than for MIN/MAX:
+//   - a grid-stride loop over 16-byte vectors (longlong2 / int4) with SUM_UNROLL of them loaded
+//     before any is added, so each thread keeps several independent loads in flight; the rows
+//     before the first 16-byte boundary and after the last whole vector are read one at a time;
+//   - the validity bitmap read a 32-bit word at a time (neighbouring threads share the word), and
+//     not at all when it is null (no nulls);
+//   - the launcher sizes the grid to one wave of resident blocks (the occupancy), so no block waits
+//     for a second wave; every block reduces its threads through warp shuffles.
+// Every operation is commutative and associative (addition modulo 2^64, and saturating addition
+// of non-negative values is min(2^64-1, exact sum)), so neither the vector split nor the grid size
+// changes a bit of the result.
+//
+// Output layout per block (SUM_SLOTS = 3 x int64):
+//   [0] count of non-null rows   [1] wrapping sum   [2] saturating sum of |x|
+
+#define SUM_SLOTS 3
+#define SUM_UNROLL 4
+
+struct Sums {
+  unsigned long long count;
+  unsigned long long sum;
+  unsigned long long abs_sum;
+};
+
+template <typename T>
+struct Vector16;
+
+template <>
+struct Vector16<int> {
+  typedef int4 type;
+  static constexpr int WIDTH = 4;
+  static __device__ __forceinline__ long long at(const int4& v, int k) {
+    return k == 0 ? v.x : k == 1 ? v.y : k == 2 ? v.z : v.w;
+  }
+};
+
+template <>
+struct Vector16<long long> {
+  typedef longlong2 type;
+  static constexpr int WIDTH = 2;
+  static __device__ __forceinline__ long long at(const longlong2& v, int k) { return k == 0 ? v.x : v.y; }
+};
+
+// Adds value v when valid is 1 (and nothing when 0), without a branch.
+__device__ __forceinline__ void add_row(Sums& s, long long v, unsigned int valid) {
+  unsigned long long mask = 0ULL - (unsigned long long)valid;
+  unsigned long long u = (unsigned long long)v;
+  unsigned long long a = v < 0 ? 0ULL - u : u;  // |Long.MIN_VALUE| = 2^63 as unsigned
+  s.count += valid;
+  s.sum += u & mask;
+  s.abs_sum = sat_add(s.abs_sum, a & mask);
+}
+
+// The 32 validity bits of rows 32w .. 32w+31 (Arrow order: row i is bit i%32 of the little-endian
+// word). Bytes at or past nbytes, the bitmap's length, are never read and count as 0.
+__device__ __forceinline__ unsigned int validity_word(const unsigned char* __restrict__ validity,
+                                                      long long w, long long nbytes) {
+  if ((((uintptr_t)validity) & 3) == 0 && 4 * w + 4 <= nbytes) {
+    return __ldg((const unsigned int*)validity + w);
+  }
+  unsigned int x = 0;
+  for (int b = 0; b < 4; b++) {
+    if (4 * w + b < nbytes) x |= (unsigned int)__ldg(validity + 4 * w + b) << (8 * b);
+  }
+  return x;
+}
+
+// The validity bits of rows row .. row+count-1 (count <= 4) in bits 0 .. count-1.
+__device__ __forceinline__ unsigned int validity_bits(const unsigned char* __restrict__ validity,
+                                                      long long row, int count, long long nbytes) {
+  long long w = row >> 5;
+  int shift = (int)(row & 31);
+  unsigned int bits = validity_word(validity, w, nbytes) >> shift;
+  if (shift + count > 32) bits |= validity_word(validity, w + 1, nbytes) << (32 - shift);
+  return bits;
+}
+
+__device__ __forceinline__ Sums warp_sums(Sums s) {
+#pragma unroll
+  for (int offset = 16; offset > 0; offset >>= 1) {
+    s.count += __shfl_down_sync(0xffffffffu, s.count, offset);
+    s.sum += __shfl_down_sync(0xffffffffu, s.sum, offset);
+    s.abs_sum = sat_add(s.abs_sum, __shfl_down_sync(0xffffffffu, s.abs_sum, offset));
+  }
+  return s;
+}
+
+// The sums of the rows that thread `thread` of `threads` takes. NULLS: validity is not null. Rows
+// are split as [0, head) scalar, [head, tail) 16-byte vectors, [tail, n) scalar, where head is the
+// number of rows before values' first 16-byte boundary.
+template <typename T, bool NULLS>
+__device__ __forceinline__ Sums thread_sums(const T* __restrict__ values,
+                                            const unsigned char* __restrict__ validity, long long n,
+                                            long long thread, long long threads) {
+  typedef typename Vector16<T>::type V;
+  constexpr int W = Vector16<T>::WIDTH;
+  const long long nbytes = (n + 7) >> 3;
+  long long head = (long long)(((16 - (((uintptr_t)values) & 15)) & 15) / sizeof(T));
+  head = head < n ? head : n;
+  const long long vectors = (n - head) / W;
+  const long long tail = head + vectors * W;
+  const V* __restrict__ vec = (const V*)(values + head);
+  Sums s = {0, 0, 0};
+
+  // Fewer than W rows each: the first threads of the grid take them.
+  for (long long row = thread; row < head; row += threads) {
+    add_row(s, (long long)values[row], NULLS ? validity_bits(validity, row, 1, nbytes) & 1 : 1);
+  }
+  for (long long row = tail + thread; row < n; row += threads) {
+    add_row(s, (long long)values[row], NULLS ? validity_bits(validity, row, 1, nbytes) & 1 : 1);
+  }
+
+  long long v = thread;
+  for (; v + (SUM_UNROLL - 1) * threads < vectors; v += SUM_UNROLL * threads) {
+    V x[SUM_UNROLL];
+#pragma unroll
+    for (int u = 0; u < SUM_UNROLL; u++) x[u] = __ldcs(vec + v + u * threads);
+#pragma unroll
+    for (int u = 0; u < SUM_UNROLL; u++) {
+      long long row = head + (v + u * threads) * W;
+      unsigned int bits = NULLS ? validity_bits(validity, row, W, nbytes) : ~0u;
+#pragma unroll
+      for (int k = 0; k < W; k++) add_row(s, Vector16<T>::at(x[u], k), (bits >> k) & 1);
+    }
+  }
+  for (; v < vectors; v += threads) {
+    V x = __ldcs(vec + v);
+    long long row = head + v * W;
+    unsigned int bits = NULLS ? validity_bits(validity, row, W, nbytes) : ~0u;
+#pragma unroll
+    for (int k = 0; k < W; k++) add_row(s, Vector16<T>::at(x, k), (bits >> k) & 1);
+  }
+  return s;
+}
+
+template <typename T, bool NULLS>
+__device__ __forceinline__ void global_sum(const T* __restrict__ values,
+                                           const unsigned char* __restrict__ validity, long long n,
+                                           long long* __restrict__ out) {
+  Sums s = thread_sums<T, NULLS>(values, validity, n, (long long)blockIdx.x * THREADS + threadIdx.x,
+                                 (long long)gridDim.x * THREADS);
+  __shared__ Sums partial[THREADS / 32];
+  s = warp_sums(s);
+  int lane = threadIdx.x & 31;
+  int warp = threadIdx.x >> 5;
+  if (lane == 0) partial[warp] = s;
+  __syncthreads();
+  if (warp == 0) {
+    Sums z = {0, 0, 0};
+    s = lane < THREADS / 32 ? partial[lane] : z;
+    s = warp_sums(s);
+    if (lane == 0) {
+      long long* o = out + (long long)SUM_SLOTS * blockIdx.x;
+      o[0] = (long long)s.count;
+      o[1] = (long long)s.sum;
+      o[2] = (long long)s.abs_sum;
+    }
+  }
+}
+
+// validity may be null when the column has no nulls; values must be aligned to their width.
+// SUM_MIN_BLOCKS resident blocks per SM caps the registers at 40 (no spills), where the compiler
+// alone takes 47, which leaves room for only 5 blocks; 8 blocks (32 registers) would spill.
+#define SUM_MIN_BLOCKS 6
+
+extern "C" __global__ void __launch_bounds__(THREADS, SUM_MIN_BLOCKS)
+global_sum_i32(const int* values, const unsigned char* validity, long long n, long long* out) {
+  if (validity == nullptr) {
+    global_sum<int, false>(values, validity, n, out);
+  } else {
+    global_sum<int, true>(values, validity, n, out);
+  }
+}
+
+extern "C" __global__ void __launch_bounds__(THREADS, SUM_MIN_BLOCKS)
+global_sum_i64(const long long* values, const unsigned char* validity, long long n, long long* out) {
+  if (validity == nullptr) {
+    global_sum<long long, false>(values, validity, n, out);
+  } else {
+    global_sum<long long, true>(values, validity, n, out);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Hash group-by over one batch (see GroupedAggregateKernel.java): 1 or 2 nullable int32/int64 key
 // columns, integer COUNT(*), COUNT, SUM, MIN, MAX. Open addressing with linear probing in a table
 // of power-of-two capacity at least twice the batch's rows, so it never fills. A slot holds the

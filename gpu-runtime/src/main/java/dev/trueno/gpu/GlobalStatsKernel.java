@@ -8,6 +8,8 @@ import dev.trueno.gpu.memory.DeviceBuffer;
 import dev.trueno.gpu.memory.DeviceMemoryPool;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.HashMap;
+import java.util.Map;
 import jcuda.CudaException;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
@@ -21,9 +23,14 @@ import org.apache.arrow.vector.Float8Vector;
 import org.apache.arrow.vector.IntVector;
 
 /**
- * Runs {@code global_stats_*} (src/main/cuda/global_aggregates.cu) over one column of one batch:
- * copies the values and the Arrow validity bitmap to the device, reduces them per block, copies the
- * block results back and combines them in block order.
+ * Runs {@code global_stats_*} or {@code global_sum_*} (src/main/cuda/global_aggregates.cu) over one
+ * column of one batch: copies the values and the Arrow validity bitmap to the device, reduces them
+ * per block, copies the block results back and combines them in block order.
+ *
+ * <p>{@code global_stats_*} computes every statistic of {@link ColumnStats}; {@code global_sum_*}
+ * (integer columns only) computes just the count, the wrapping sum and the saturating sum of |x|,
+ * the same bits as {@code global_stats_*}, at close to the device's read bandwidth. Callers that
+ * need no MIN or MAX of a column ask for the lean one; its results then carry 0 as min and max.
  *
  * <p>Owns its device scratch buffers (grown as batches grow) and its stream; not thread-safe: one
  * per aggregator.
@@ -32,8 +39,11 @@ final class GlobalStatsKernel implements AutoCloseable {
   /** Threads per block; must match THREADS in the .cu file. */
   static final int THREADS = 256;
 
-  /** int64 slots per block result; must match the .cu file. */
+  /** int64 slots per block result of {@code global_stats_*}; must match the .cu file. */
   static final int SLOTS = 8;
+
+  /** int64 slots per block result of {@code global_sum_*}; must match SUM_SLOTS in the .cu file. */
+  static final int SUM_SLOTS = 3;
 
   // Enough rows per thread to amortize the block reduction, few enough blocks to combine on the
   // host cheaply.
@@ -49,6 +59,8 @@ final class GlobalStatsKernel implements AutoCloseable {
   private static final int BLOCK_RESULTS = 2;
   private final DeviceBuffer[] scratch = new DeviceBuffer[3];
   private ByteBuffer hostResults;
+  // Resident blocks of each global_sum_* kernel on the whole device, asked of the driver once.
+  private final Map<String, Integer> residentBlocks = new HashMap<>();
 
   GlobalStatsKernel(CudaDevice device, DeviceMemoryPool pool) {
     this.device = device;
@@ -65,6 +77,15 @@ final class GlobalStatsKernel implements AutoCloseable {
    * The statistics of the first {@code rows} rows of {@code vector}, which has type {@code type}.
    */
   ColumnStats run(FieldVector vector, DataType type, int rows) {
+    return run(vector, type, rows, true);
+  }
+
+  /**
+   * The statistics of the first {@code rows} rows of {@code vector}, which has type {@code type};
+   * where {@code minMax} is false and the column holds integers, only count, sum and absSum are
+   * computed (by the lean kernel) and min and max are 0.
+   */
+  ColumnStats run(FieldVector vector, DataType type, int rows, boolean minMax) {
     if (rows == 0) {
       return ColumnStats.EMPTY;
     }
@@ -73,12 +94,12 @@ final class GlobalStatsKernel implements AutoCloseable {
     switch (type.kind()) {
       case INT -> {
         requireVector(vector, IntVector.class);
-        kernel = "global_stats_i32";
+        kernel = minMax ? "global_stats_i32" : "global_sum_i32";
         width = 4;
       }
       case LONG -> {
         requireVector(vector, BigIntVector.class);
-        kernel = "global_stats_i64";
+        kernel = minMax ? "global_stats_i64" : "global_sum_i64";
         width = 8;
       }
       case DOUBLE -> {
@@ -91,14 +112,22 @@ final class GlobalStatsKernel implements AutoCloseable {
               ErrorCode.INTERNAL,
               "No GPU statistics kernel for " + type + " (column " + vector.getName() + ")");
     }
+    boolean lean = kernel.startsWith("global_sum_");
     long valueBytes = (long) rows * width;
     boolean hasNulls = vector.getNullCount() > 0;
     long validityBytes = (rows + 7L) / 8;
-    int blocks = (int) Math.min(MAX_BLOCKS, (rows + MIN_ROWS_PER_BLOCK - 1L) / MIN_ROWS_PER_BLOCK);
-    long rowsPerBlock = (rows + blocks - 1L) / blocks;
-    long resultBytes = (long) blocks * SLOTS * Long.BYTES;
-
     device.makeCurrent();
+    int blocks;
+    long rowsPerBlock = 0;
+    if (lean) {
+      blocks = sumBlocks(rows, residentBlocks.computeIfAbsent(kernel, this::residentBlocks));
+    } else {
+      blocks = (int) Math.min(MAX_BLOCKS, (rows + MIN_ROWS_PER_BLOCK - 1L) / MIN_ROWS_PER_BLOCK);
+      rowsPerBlock = (rows + blocks - 1L) / blocks;
+    }
+    int slots = lean ? SUM_SLOTS : SLOTS;
+    long resultBytes = (long) blocks * slots * Long.BYTES;
+
     DeviceBuffer values = ensure(VALUES, valueBytes, "values of column " + vector.getName());
     if (hasNulls) {
       ensure(VALIDITY, validityBytes, "validity of column " + vector.getName());
@@ -118,14 +147,25 @@ final class GlobalStatsKernel implements AutoCloseable {
         validityPointer = scratch[VALIDITY].pointer();
       }
       CUfunction function = device.function(kernel);
-      Pointer params =
-          Pointer.to(
-              Pointer.to(values.pointer()),
-              Pointer.to(validityPointer),
-              Pointer.to(new long[] {rows}),
-              Pointer.to(new long[] {rowsPerBlock}),
-              Pointer.to(blockResults.pointer()));
-      JCudaDriver.cuLaunchKernel(function, blocks, 1, 1, THREADS, 1, 1, 0, stream, params, null);
+      if (lean) {
+        launchSum(
+            function,
+            values.pointer(),
+            validityPointer,
+            rows,
+            blocks,
+            blockResults.pointer(),
+            stream);
+      } else {
+        Pointer params =
+            Pointer.to(
+                Pointer.to(values.pointer()),
+                Pointer.to(validityPointer),
+                Pointer.to(new long[] {rows}),
+                Pointer.to(new long[] {rowsPerBlock}),
+                Pointer.to(blockResults.pointer()));
+        JCudaDriver.cuLaunchKernel(function, blocks, 1, 1, THREADS, 1, 1, 0, stream, params, null);
+      }
       hostResults.clear();
       JCudaDriver.cuMemcpyDtoHAsync(
           Pointer.to(hostResults), blockResults.pointer(), resultBytes, stream);
@@ -133,6 +173,9 @@ final class GlobalStatsKernel implements AutoCloseable {
     } catch (CudaException e) {
       throw device.error(
           "aggregate column " + vector.getName() + " (" + rows + " rows) with " + kernel, e);
+    }
+    if (lean) {
+      return combineSums(hostResults, blocks);
     }
     ColumnStats stats = ColumnStats.EMPTY;
     for (int b = 0; b < blocks; b++) {
@@ -149,6 +192,76 @@ final class GlobalStatsKernel implements AutoCloseable {
       stats = stats.then(block, type);
     }
     return stats;
+  }
+
+  /** The blocks of {@code kernel} (a {@code global_sum_*}) resident at once on the device. */
+  private int residentBlocks(String kernel) {
+    CUfunction function = device.function(kernel);
+    try {
+      return residentBlocks(device, function);
+    } catch (CudaException e) {
+      throw device.error("ask the occupancy of " + kernel, e);
+    }
+  }
+
+  /**
+   * The blocks of {@code THREADS} threads of {@code function} that the whole device holds at once:
+   * the occupancy per multiprocessor (registers and shared memory decide it) times their number.
+   */
+  static int residentBlocks(CudaDevice device, CUfunction function) {
+    int[] perSm = new int[1];
+    JCudaDriver.cuOccupancyMaxActiveBlocksPerMultiprocessor(perSm, function, THREADS, 0);
+    return Math.max(1, perSm[0]) * device.multiprocessors();
+  }
+
+  /**
+   * The grid of a {@code global_sum_*} launch over {@code rows} rows: one whole wave of {@code
+   * resident} blocks, whose grid-stride loops then keep every multiprocessor busy to the end, or
+   * fewer blocks (at least one) when each would get fewer than {@code MIN_ROWS_PER_BLOCK} rows.
+   */
+  static int sumBlocks(long rows, int resident) {
+    long wanted = (rows + MIN_ROWS_PER_BLOCK - 1) / MIN_ROWS_PER_BLOCK;
+    return (int) Math.max(1, Math.min(resident, wanted));
+  }
+
+  /**
+   * Launches {@code function} (a {@code global_sum_*}) on {@code stream} over {@code rows} values
+   * at {@code values} (aligned to their width) with the validity bitmap at {@code validity} (a null
+   * pointer: no nulls), writing {@link #SUM_SLOTS} int64 per block at {@code blockResults}.
+   */
+  static void launchSum(
+      CUfunction function,
+      CUdeviceptr values,
+      CUdeviceptr validity,
+      long rows,
+      int blocks,
+      CUdeviceptr blockResults,
+      CUstream stream) {
+    Pointer params =
+        Pointer.to(
+            Pointer.to(values),
+            Pointer.to(validity),
+            Pointer.to(new long[] {rows}),
+            Pointer.to(blockResults));
+    JCudaDriver.cuLaunchKernel(function, blocks, 1, 1, THREADS, 1, 1, 0, stream, params, null);
+  }
+
+  /**
+   * The count, sum and absSum of {@code blocks} block results of {@code global_sum_*} (little
+   * endian, from position 0 of {@code results}); min and max are 0. The sums are the same in any
+   * order, so that of the blocks does not matter.
+   */
+  static ColumnStats combineSums(ByteBuffer results, int blocks) {
+    long count = 0;
+    long sum = 0;
+    long absSum = 0;
+    for (int b = 0; b < blocks; b++) {
+      int base = b * SUM_SLOTS * Long.BYTES;
+      count += results.getLong(base);
+      sum += results.getLong(base + 8);
+      absSum = ColumnStats.saturatingAdd(absSum, results.getLong(base + 16));
+    }
+    return new ColumnStats(count, sum, absSum, 0, 0);
   }
 
   private static void requireVector(FieldVector vector, Class<?> expected) {

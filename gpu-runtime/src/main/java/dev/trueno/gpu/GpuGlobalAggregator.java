@@ -6,14 +6,17 @@ import dev.trueno.core.error.ErrorCode;
 import dev.trueno.core.error.TruenoException;
 import dev.trueno.core.expr.ColumnRef;
 import dev.trueno.core.plan.AggregateCall;
+import dev.trueno.core.plan.AggregateFunction;
 import dev.trueno.core.plan.AggregatePlan;
 import dev.trueno.core.types.DataType;
 import dev.trueno.core.types.TypeKind;
 import dev.trueno.gpu.device.CudaDevice;
 import dev.trueno.gpu.memory.DeviceMemoryPool;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.FieldVector;
@@ -42,6 +45,8 @@ final class GpuGlobalAggregator implements Aggregator {
   private final BufferAllocator allocator;
   private final GlobalStatsKernel kernel;
   private final CallState[] states;
+  // Columns some MIN or MAX reads; the others need only count, sum and absSum (the lean kernel).
+  private final Set<Integer> minMaxColumns = new HashSet<>();
   private long inputRows;
   private boolean resultsStarted;
   private boolean resultReturned;
@@ -55,6 +60,11 @@ final class GpuGlobalAggregator implements Aggregator {
     this.states = new CallState[calls.size()];
     for (int i = 0; i < states.length; i++) {
       states[i] = new CallState(calls.get(i));
+      AggregateFunction function = calls.get(i).function();
+      if (states[i].column != null
+          && (function == AggregateFunction.MIN || function == AggregateFunction.MAX)) {
+        minMaxColumns.add(states[i].column.ordinal());
+      }
     }
   }
 
@@ -74,7 +84,9 @@ final class GpuGlobalAggregator implements Aggregator {
       if (ref != null) {
         vector = batch.getVector(ref.ordinal());
         FieldVector v = vector;
-        stats = statsByColumn.computeIfAbsent(ref.ordinal(), o -> kernel.run(v, ref.type(), rows));
+        stats =
+            statsByColumn.computeIfAbsent(
+                ref.ordinal(), o -> kernel.run(v, ref.type(), rows, minMaxColumns.contains(o)));
       }
       state.add(rows, stats, vector);
     }

@@ -3,6 +3,7 @@ package dev.trueno.gpu;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.trueno.gpu.device.CudaDevice;
+import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -23,10 +24,11 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * How close {@code global_stats_i64} (SUM and the other statistics of one bigint column) comes to
- * the device's own copy bandwidth when the column already lies in device memory: a billion values
- * (8 GB), no transfer from the host. Prints lines starting with {@code BENCH }; asserts only that
- * the statistics are right, never a timing.
+ * How close {@code global_stats_i64} (SUM and the other statistics of one bigint column) and the
+ * lean {@code global_sum_i64} (count, sum and sum of |x| only, what SUM needs) come to the device's
+ * own copy bandwidth when the column already lies in device memory: a billion values (8 GB), no
+ * transfer from the host. Prints lines starting with {@code BENCH }; asserts only that the
+ * statistics are right, never a timing.
  *
  * <p>The values are written with {@code cuMemsetD32}: chunk {@code k} of {@value #CHUNK_ROWS} rows
  * holds {@code (k + 1) * (2^32 + 1)} in every row, so the expected count, wrapping sum, min and max
@@ -80,6 +82,18 @@ class DeviceResidentSumBenchmarkTest {
     long lastChunk = (rows - 1) / CHUNK_ROWS;
     // Values grow with the chunk: the min is row 0, the max the first row of the last chunk.
     return new long[] {rows, sum, chunkValue(0), chunkValue(lastChunk), 0, lastChunk * CHUNK_ROWS};
+  }
+
+  /** Count, wrapping sum and saturating sum of |x| of the first {@code rows} rows. */
+  private static long[] expectedSums(long rows) {
+    BigInteger total = BigInteger.ZERO;
+    for (long k = 0; k * CHUNK_ROWS < rows; k++) {
+      long chunkRows = Math.min(CHUNK_ROWS, rows - k * CHUNK_ROWS);
+      total = total.add(BigInteger.valueOf(chunkRows).multiply(BigInteger.valueOf(chunkValue(k))));
+    }
+    // Every value is positive, so the sum of |x| is the exact sum, saturating at 2^64-1.
+    long absSum = total.bitLength() > 64 ? -1L : total.longValue();
+    return new long[] {rows, total.longValue(), absSum};
   }
 
   private CUdeviceptr allocate(long bytes) {
@@ -176,6 +190,17 @@ class DeviceResidentSumBenchmarkTest {
       }
     }
     return r;
+  }
+
+  /** Count, sum and sum of |x| of the last global_sum_* launch, as GlobalStatsKernel combines. */
+  private long[] combineSums(CUdeviceptr out, int blocks) {
+    ByteBuffer host =
+        ByteBuffer.allocateDirect(blocks * GlobalStatsKernel.SUM_SLOTS * Long.BYTES)
+            .order(ByteOrder.LITTLE_ENDIAN);
+    JCudaDriver.cuMemcpyDtoHAsync(Pointer.to(host), out, host.capacity(), stream);
+    JCudaDriver.cuStreamSynchronize(stream);
+    ColumnStats s = GlobalStatsKernel.combineSums(host, blocks);
+    return new long[] {s.count(), s.sum(), s.absSum()};
   }
 
   @Test
@@ -276,5 +301,42 @@ class DeviceResidentSumBenchmarkTest {
         best.name(),
         best.blocks(),
         best.rowsPerBlock());
+
+    // (c) The lean global_sum_i64 as GlobalStatsKernel launches it for a bigint column that no MIN
+    // or MAX reads (one wave of resident blocks, no validity: no nulls), then in 2 and 4 waves.
+    CUfunction lean = device.function("global_sum_i64");
+    JCudaDriver.cuFuncGetAttribute(
+        registers, CUfunction_attribute.CU_FUNC_ATTRIBUTE_NUM_REGS, lean);
+    int leanResident = GlobalStatsKernel.residentBlocks(device, lean);
+    int leanBlocks = GlobalStatsKernel.sumBlocks(ROWS, leanResident);
+    CUdeviceptr leanOut =
+        allocate((long) leanResident * 4 * GlobalStatsKernel.SUM_SLOTS * Long.BYTES);
+    long[] wantSums = expectedSums(ROWS);
+    System.out.printf(
+        "[device_sum] global_sum_i64 uses %d registers/thread, %d resident blocks of %d threads"
+            + " per SM%n",
+        registers[0], leanResident / sms, GlobalStatsKernel.THREADS);
+    double leanMs = 0;
+    for (int blocks : new int[] {leanBlocks, 2 * leanResident, 4 * leanResident}) {
+      double ms =
+          bestMillis(
+              () ->
+                  GlobalStatsKernel.launchSum(
+                      lean, values, new CUdeviceptr(), ROWS, blocks, leanOut, stream));
+      assertThat(combineSums(leanOut, blocks))
+          .as("count, sum, sum of |x| of global_sum_i64 with %d blocks", blocks)
+          .containsExactly(wantSums);
+      System.out.printf(
+          "[device_sum] global_sum_i64, %d blocks: %.3f ms, %.1f GB/s%n",
+          blocks, ms, VALUE_BYTES / ms / 1e6);
+      if (blocks == leanBlocks) {
+        leanMs = ms;
+      }
+    }
+    double leanGbps = VALUE_BYTES / leanMs / 1e6;
+    System.out.printf(
+        "BENCH device_sum_lean rows=%d gbps=%.1f copy_gbps=%.1f ratio=%.2f blocks=%d"
+            + " registers=%d%n",
+        ROWS, leanGbps, copyGbps, leanGbps / copyGbps, leanBlocks, registers[0]);
   }
 }

@@ -94,6 +94,28 @@ class GpuGlobalAggregateTest {
         List.of());
   }
 
+  /**
+   * COUNT(*), COUNT, SUM and AVG of an integer column: no MIN or MAX reads it, so the aggregator
+   * runs the lean {@code global_sum_*} kernel over it.
+   */
+  private static AggregatePlan sumPlanFor(DataType type, AggregateMode mode, boolean ansi) {
+    ColumnRef x = new ColumnRef(0, type, "x");
+    List<AggregateCall> calls =
+        List.of(
+            call(AggregateFunction.COUNT_STAR, null, ansi),
+            call(AggregateFunction.COUNT, x, ansi),
+            call(AggregateFunction.SUM, x, ansi),
+            call(AggregateFunction.AVG, x, ansi));
+    return new AggregatePlan(
+        List.of(new Field("x", type, true)),
+        List.of(),
+        List.of(),
+        calls,
+        mode,
+        List.of(),
+        List.of());
+  }
+
   private static Object randomValue(
       Random random, DataType type, double nullRate, boolean extremes) {
     if (random.nextDouble() < nullRate) {
@@ -242,12 +264,56 @@ class GpuGlobalAggregateTest {
   }
 
   @Test
+  void countSumAndAvgWithoutMinMaxMatchScalarThroughTheLeanKernel() {
+    for (int round = 0; round < 12; round++) {
+      long seed = 5151L + round;
+      Random random = new Random(seed);
+      for (DataType type : new DataType[] {DataType.INT, DataType.LONG}) {
+        List<List<Object>> batches =
+            randomBatches(
+                random,
+                type,
+                1 + random.nextInt(8),
+                round < 2 ? 300_000 : 5000,
+                round % 3 == 0 ? 0.0 : round % 3 == 1 ? 0.3 : 1.0,
+                round % 2 == 1);
+        for (AggregateMode mode :
+            new AggregateMode[] {AggregateMode.COMPLETE, AggregateMode.PARTIAL}) {
+          for (boolean ansi : new boolean[] {false, true}) {
+            assertSameAsScalar(sumPlanFor(type, mode, ansi), type, batches, seed);
+          }
+        }
+      }
+    }
+    // ANSI overflow in row order, and AVG handing over to Spark's row-order double sum.
+    List<Object> big = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      big.add((1L << 53) + 2L * i + 1);
+      big.add(-(1L << 52) - i);
+    }
+    for (boolean ansi : new boolean[] {false, true}) {
+      for (List<List<Object>> batches :
+          List.<List<List<Object>>>of(
+              List.of(List.of(Long.MAX_VALUE, 1L, -1L)),
+              List.of(List.of(Long.MAX_VALUE, -1L, 1L)),
+              List.of(List.of(Long.MAX_VALUE), List.of(1L)),
+              List.of(List.of(5L, 3L), big, big))) {
+        assertSameAsScalar(
+            sumPlanFor(DataType.LONG, AggregateMode.COMPLETE, ansi), DataType.LONG, batches, 0);
+      }
+    }
+  }
+
+  @Test
   void noRowsGiveInitialBuffersAndNullResults() {
     for (DataType type : TYPES) {
       for (AggregateMode mode :
           new AggregateMode[] {AggregateMode.COMPLETE, AggregateMode.PARTIAL}) {
         assertSameAsScalar(planFor(type, mode, false), type, List.of(), 0);
         assertSameAsScalar(planFor(type, mode, false), type, List.of(List.of(), List.of()), 0);
+        if (type.kind() != TypeKind.DOUBLE) {
+          assertSameAsScalar(sumPlanFor(type, mode, false), type, List.of(List.of(), List.of()), 0);
+        }
       }
     }
   }
