@@ -141,7 +141,11 @@ public final class BackendThroughput {
     long groupsOut = 0;
     try (Aggregator aggregator = backend.createAggregator(plan, alloc)) {
       for (VectorSchemaRoot batch : batches) {
-        aggregator.consume(batch);
+        // A slice shares the buffers: the GPU backend may take the slice's over, and the batch
+        // stays readable for the next backend and repeat (every backend gets the same treatment).
+        try (VectorSchemaRoot view = batch.slice(0, batch.getRowCount())) {
+          aggregator.consume(view);
+        }
       }
       VectorSchemaRoot result;
       while ((result = aggregator.nextResult(BATCH_ROWS)) != null) {
