@@ -17,7 +17,6 @@ import org.apache.parquet.column.ParquetProperties.WriterVersion;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
-import org.apache.parquet.io.LocalInputFile;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -159,7 +158,7 @@ class ParquetBatchReaderTest {
     ParquetMetadata footer = TestFiles.footer(file);
     try (ParquetBatchReader r =
         ParquetBatchReader.open(
-            new LocalInputFile(file),
+            TestFiles.input(file),
             footer,
             TestFiles.allRowGroups(footer),
             TestFiles.names(columns),
@@ -186,7 +185,7 @@ class ParquetBatchReaderTest {
     List<Integer> sizes = new ArrayList<>();
     try (ParquetBatchReader r =
         ParquetBatchReader.open(
-            new LocalInputFile(file),
+            TestFiles.input(file),
             footer,
             TestFiles.allRowGroups(footer),
             TestFiles.names(columns),
@@ -228,7 +227,7 @@ class ParquetBatchReaderTest {
     List<List<Object>> actual = new ArrayList<>();
     try (ParquetBatchReader r =
         ParquetBatchReader.open(
-            new LocalInputFile(file),
+            TestFiles.input(file),
             footer,
             List.of(3, 1),
             names,
@@ -262,7 +261,7 @@ class ParquetBatchReaderTest {
     ParquetMetadata footer = TestFiles.footer(file);
     try (ParquetBatchReader r =
         ParquetBatchReader.open(
-            new LocalInputFile(file),
+            TestFiles.input(file),
             footer,
             TestFiles.allRowGroups(footer),
             TestFiles.names(columns),

@@ -20,9 +20,11 @@ import org.apache.parquet.hadoop.example.ExampleParquetWriter;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.io.ColumnIOFactory;
+import org.apache.parquet.io.InputFile;
 import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.io.LocalOutputFile;
 import org.apache.parquet.io.RecordReader;
+import org.apache.parquet.io.SeekableInputStream;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.Type;
 
@@ -179,8 +181,32 @@ final class TestFiles {
     return out;
   }
 
+  /**
+   * The file as an {@code InputFile} that prints its path, as Hadoop's {@code HadoopInputFile} does
+   * ({@code LocalInputFile} prints only its identity).
+   */
+  static InputFile input(Path file) {
+    LocalInputFile local = new LocalInputFile(file);
+    return new InputFile() {
+      @Override
+      public long getLength() throws IOException {
+        return local.getLength();
+      }
+
+      @Override
+      public SeekableInputStream newStream() throws IOException {
+        return local.newStream();
+      }
+
+      @Override
+      public String toString() {
+        return file.toString();
+      }
+    };
+  }
+
   static ParquetMetadata footer(Path file) throws IOException {
-    return ParquetBatchReader.readFooter(new LocalInputFile(file));
+    return ParquetBatchReader.readFooter(input(file));
   }
 
   static List<Integer> allRowGroups(ParquetMetadata footer) {
@@ -195,7 +221,7 @@ final class TestFiles {
     List<List<Object>> out = new ArrayList<>();
     try (ParquetBatchReader reader =
         ParquetBatchReader.open(
-            new LocalInputFile(file), footer, allRowGroups(footer), names, allocator, options)) {
+            input(file), footer, allRowGroups(footer), names, allocator, options)) {
       VectorSchemaRoot root;
       while ((root = reader.next()) != null) {
         try (VectorSchemaRoot batch = root) {
