@@ -98,7 +98,8 @@ final class RleBitPackedDecoder {
       }
       packedLeft = groups * 8;
       groupPos = 8;
-      if (in.pos >= in.end) {
+      // Width 0 (a one-value dictionary) packs groups into no bytes at all.
+      if (bitWidth > 0 && in.pos >= in.end) {
         throw new CorruptPageException("bit-packed run past the end of the data");
       }
     }

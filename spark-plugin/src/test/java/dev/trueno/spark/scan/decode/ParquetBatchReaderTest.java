@@ -150,6 +150,32 @@ class ParquetBatchReaderTest {
   }
 
   @Test
+  void oneValueDictionariesHaveZeroBitIds() throws Exception {
+    List<TestColumn> columns =
+        List.of(
+            TestColumn.of(
+                "one",
+                org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.INT96,
+                null,
+                r -> new org.apache.parquet.example.data.simple.NanoTime(2_460_000, 5_000L)),
+            TestColumn.of(
+                "same",
+                org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.BINARY,
+                org.apache.parquet.schema.LogicalTypeAnnotation.stringType(),
+                r -> org.apache.parquet.io.api.Binary.fromString("x")));
+    for (WriterVersion v : WriterVersion.values()) {
+      Path file =
+          TestFiles.write(
+              dir.resolve("one-" + v + ".parquet"),
+              columns,
+              TestFiles.rows(columns, 700, 0.3, 4),
+              TestFiles.Settings.defaults().with(v));
+      assertThat(TestFiles.readAll(file, TestFiles.names(columns), allocator, options(1 << 20, 99)))
+          .containsExactlyElementsOf(TestFiles.oracle(file, columns));
+    }
+  }
+
+  @Test
   void aFileWithoutRowsGivesNoBatches() throws Exception {
     List<TestColumn> columns = TestColumn.all();
     Path file =
