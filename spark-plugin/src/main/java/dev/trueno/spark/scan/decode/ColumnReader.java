@@ -166,6 +166,9 @@ final class ColumnReader {
     pageLeft = page.getValueCount();
   }
 
+  // toByteBuffer() hands out the page's own heap array without a copy; its replacement needs a
+  // releaser whose lifetime would have to follow the page, for no gain with heap buffers.
+  @SuppressWarnings("deprecation")
   private static PageInput input(BytesInput bytes) throws IOException {
     ByteBuffer buffer = bytes.toByteBuffer();
     if (buffer.hasArray()) {

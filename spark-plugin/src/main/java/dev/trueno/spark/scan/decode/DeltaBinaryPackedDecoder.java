@@ -50,7 +50,7 @@ final class DeltaBinaryPackedDecoder implements ValuesDecoder {
           throw new CorruptPageException("delta miniblock bit width " + width);
         }
         int bytes = perMiniblock / 8 * width;
-        in.require(Math.min(bytes, (long) ((total - filled) * (long) width + 7) / 8));
+        in.require(Math.min(bytes, ((total - filled) * (long) width + 7) / 8));
         BitPacking.unpackLongs(in.buf, in.pos, in.end, width, perMiniblock, scratch, 0);
         in.pos = (int) Math.min((long) in.pos + bytes, in.end);
         int take = Math.min(perMiniblock, total - filled);

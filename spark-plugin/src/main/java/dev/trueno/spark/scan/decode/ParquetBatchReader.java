@@ -24,6 +24,7 @@ import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.io.InputFile;
+import org.apache.parquet.io.SeekableInputStream;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.Type;
 
@@ -175,10 +176,19 @@ public final class ParquetBatchReader implements AutoCloseable {
       projected.add(type);
     }
     ParquetFileReader reader;
+    SeekableInputStream stream = null;
     try {
-      reader = new ParquetFileReader(file, footer, readOptions, file.newStream());
+      stream = file.newStream();
+      reader = new ParquetFileReader(file, footer, readOptions, stream);
       reader.setRequestedSchema(new MessageType(fileSchema.getName(), projected));
     } catch (IOException | RuntimeException e) {
+      if (stream != null) {
+        try {
+          stream.close();
+        } catch (IOException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
       throw new UncheckedIOException(
           new ParquetDecodeException(path, null, -1, "cannot open it: " + e, e));
     }
