@@ -1,0 +1,55 @@
+package dev.trueno.spark.scan.decode;
+
+import org.apache.parquet.column.page.DictionaryPage;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
+
+/**
+ * A column chunk's dictionary, decoded once into a primitive array of its physical type so that
+ * dictionary-encoded pages become gathers ({@code out[i] = values[ids[i]]}).
+ */
+final class Dictionary {
+  final int size;
+  int[] ints;
+  long[] longs;
+  float[] floats;
+  double[] doubles;
+  BinaryValues binaries;
+
+  private Dictionary(int size) {
+    this.size = size;
+  }
+
+  static Dictionary decode(
+      DictionaryPage page, byte[] bytes, PrimitiveTypeName type, int typeLength) {
+    String enc = page.getEncoding().name();
+    if (!enc.equals("PLAIN") && !enc.equals("PLAIN_DICTIONARY")) {
+      throw new CorruptPageException("dictionary page encoding " + enc + " is not supported");
+    }
+    int n = page.getDictionarySize();
+    if (n < 0) {
+      throw new CorruptPageException("negative dictionary size " + n);
+    }
+    Dictionary d = new Dictionary(n);
+    PlainDecoder plain =
+        new PlainDecoder(
+            new PageInput(bytes, 0, bytes.length),
+            switch (type) {
+              case FIXED_LEN_BYTE_ARRAY -> typeLength;
+              case INT96 -> 12;
+              default -> -1;
+            });
+    switch (type) {
+      case INT32 -> plain.readInts(d.ints = new int[n], 0, n);
+      case INT64 -> plain.readLongs(d.longs = new long[n], 0, n);
+      case FLOAT -> plain.readFloats(d.floats = new float[n], 0, n);
+      case DOUBLE -> plain.readDoubles(d.doubles = new double[n], 0, n);
+      case BINARY, FIXED_LEN_BYTE_ARRAY, INT96 -> {
+        d.binaries = new BinaryValues();
+        d.binaries.clear();
+        plain.readBinaries(d.binaries, n);
+      }
+      default -> throw new CorruptPageException("a " + type + " column cannot have a dictionary");
+    }
+    return d;
+  }
+}
