@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.parquet.filter2.predicate.FilterApi;
 import org.apache.parquet.filter2.predicate.FilterPredicate;
+import org.apache.parquet.filter2.predicate.LogicalInverseRewriter;
 import org.apache.parquet.filter2.statisticslevel.StatisticsFilter;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
@@ -81,6 +82,7 @@ final class RowGroupSelection {
         result = result == null ? p.get() : FilterApi.and(result, p.get());
       }
     }
-    return result;
+    // StatisticsFilter refuses NOT nodes; parquet-mr's own FilterCompat pushes them down first.
+    return result == null ? null : LogicalInverseRewriter.rewrite(result);
   }
 }

@@ -182,9 +182,18 @@ final class TruenoPartitionReader implements PartitionReader<ColumnarBatch> {
     return false;
   }
 
+  /**
+   * Spark's error for an unreadable file (FAILED_READ_FILE, a checked SparkException), thrown as
+   * Spark's own scans throw it, so callers see the same class and condition.
+   */
   private RuntimeException readError(Exception e) {
-    Throwable t = QueryExecutionErrors.cannotReadFilesError(e, file.filePath().toString());
-    return t instanceof RuntimeException r ? r : new IllegalStateException(t);
+    throw TruenoPartitionReader.<RuntimeException>sneaky(
+        QueryExecutionErrors.cannotReadFilesError(e, file.filePath().toString()));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T extends Throwable> T sneaky(Throwable t) throws T {
+    throw (T) t;
   }
 
   /**

@@ -144,6 +144,27 @@ class TruenoScanTest {
   }
 
   @Test
+  void negatedAndStringFiltersStillSkipAndMatchSpark() {
+    String path = dir.resolve("negated").toString();
+    spark
+        .range(0, 100_000)
+        .selectExpr("id", "concat('k', lpad(cast(id as string), 6, '0')) as k")
+        .coalesce(1)
+        .write()
+        .option("parquet.block.size", "65536")
+        .parquet(path);
+    String filter = "not (id >= 500) and k not like 'k0001%' and k like 'k0%'";
+    Dataset<Row> df = spark.read().parquet(path).where(filter);
+    List<Row> trueno = df.collectAsList();
+    assertThat(truenoScans(df.queryExecution().executedPlan())).hasSize(1);
+    assertThat(metric(df, TruenoScanMetrics.ROW_GROUPS_SKIPPED)).isPositive();
+    assertThat(trueno)
+        .hasSize(400)
+        .containsExactlyInAnyOrderElementsOf(
+            vanilla(() -> spark.read().parquet(path).where(filter)));
+  }
+
+  @Test
   void splitsHonourMaxPartitionBytes() {
     String path = dir.resolve("split").toString();
     spark
