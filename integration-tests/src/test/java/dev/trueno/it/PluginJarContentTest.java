@@ -59,6 +59,26 @@ class PluginJarContentTest {
             "dev/trueno/gpu/kernels.fatbin");
   }
 
+  /**
+   * Spark finds {@code format("trueno")} through this service file; a shade configuration that
+   * dropped or merged it badly would make the source unknown on a cluster.
+   */
+  @Test
+  void keepsTheDataSourceRegisterServiceFile() throws IOException {
+    assertThat(entries)
+        .contains("META-INF/services/org.apache.spark.sql.sources.DataSourceRegister");
+    try (JarFile jar = new JarFile(PluginJar.require().toFile())) {
+      String services =
+          new String(
+              jar.getInputStream(
+                      jar.getEntry(
+                          "META-INF/services/org.apache.spark.sql.sources.DataSourceRegister"))
+                  .readAllBytes(),
+              java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(services).contains("dev.trueno.spark.scan.TruenoSource");
+    }
+  }
+
   /** JCuda's driver binding and its native library travel in the jar; its other bindings do not. */
   @Test
   void containsJcudaDriverBindingWithItsNativeLibraryOnly() {

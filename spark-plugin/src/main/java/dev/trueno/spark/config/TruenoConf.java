@@ -66,6 +66,28 @@ public final class TruenoConf {
               + "Trueno reads and writes Spark's aggregation-buffer layout, so each phase can run "
               + "on either engine.");
 
+  public static final ConfigEntry<Boolean> SCAN_ENABLED =
+      ConfigEntry.bool(
+          "spark.trueno.scan.enabled",
+          true,
+          "Replaces Spark's own Parquet scans (`FileSourceScanExec` over Parquet, and "
+              + "`BatchScanExec` over `ParquetScan` when Parquet is a V2 source) with the Trueno "
+              + "scan, which decodes Parquet straight into Arrow batches, when every column type "
+              + "is supported; other scans stay on Spark with the reason in the explain log. "
+              + "`format(\"trueno\")` reads through the Trueno scan regardless of this key.");
+
+  public static final ConfigEntry<Long> SCAN_BATCH_BYTES =
+      ConfigEntry.bytes(
+          "spark.trueno.scan.batchBytes",
+          32L << 20,
+          "32m",
+          1L << 10,
+          1L << 31,
+          "The approximate size of the Arrow batches the Trueno scan produces; a batch also "
+              + "holds at most `spark.trueno.batch.maxRows` rows. Large batches amortize the "
+              + "per-batch cost of the operators above the scan; each task holds about one batch "
+              + "(plus the decoder's pages) from its `spark.trueno.memory.taskBytes`.");
+
   public static final ConfigEntry<ExplainMode> EXPLAIN =
       ConfigEntry.enumOf(
           "spark.trueno.explain",
@@ -171,6 +193,8 @@ public final class TruenoConf {
           ENABLED,
           AGGREGATE_ENABLED,
           AGGREGATE_MODES,
+          SCAN_ENABLED,
+          SCAN_BATCH_BYTES,
           EXPLAIN,
           BACKEND,
           BATCH_ROWS,

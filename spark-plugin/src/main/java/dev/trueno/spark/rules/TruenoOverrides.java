@@ -5,6 +5,7 @@ import dev.trueno.gpu.GpuSettings;
 import dev.trueno.spark.config.TruenoConf;
 import dev.trueno.spark.exec.Backends;
 import dev.trueno.spark.exec.TruenoHashAggregateExec;
+import dev.trueno.spark.scan.ScanReplacement;
 import dev.trueno.spark.translate.AggregateTranslator;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,6 +68,14 @@ public final class TruenoOverrides extends Rule<SparkPlan> {
     }
     SparkPlan current =
         changed ? plan.withNewChildren(CollectionConverters.asScala(newChildren).toSeq()) : plan;
+    ScanReplacement.Decision scan = ScanReplacement.decide(current);
+    if (scan != null) {
+      return replaceScan(current, scan, conf, decisions);
+    }
+    SparkPlan folded = ScanReplacement.foldProjection(current);
+    if (folded != null) {
+      return folded;
+    }
     if (current instanceof HashAggregateExec agg) {
       return replaceAggregate(agg, conf, decisions);
     }
@@ -74,6 +83,28 @@ public final class TruenoOverrides extends Rule<SparkPlan> {
       explainOtherAggregate(other, current, decisions);
     }
     return current;
+  }
+
+  /**
+   * Spark's Parquet scans become the Trueno scan when {@code spark.trueno.scan.enabled} and every
+   * column is supported, so that operators above get Arrow batches without a conversion.
+   */
+  private static SparkPlan replaceScan(
+      SparkPlan original,
+      ScanReplacement.Decision decision,
+      TruenoConf conf,
+      List<String> decisions) {
+    String reason =
+        conf.get(TruenoConf.SCAN_ENABLED)
+            ? decision.reason()
+            : TruenoConf.SCAN_ENABLED.key() + " is false";
+    if (reason == null) {
+      decisions.add("TruenoScan replaces " + original.nodeName() + " (parquet)");
+      return decision.node();
+    }
+    original.setTagValue(FALLBACK_REASON, reason);
+    decisions.add(original.nodeName() + " (parquet) stays on Spark: " + reason);
+    return original;
   }
 
   /**
