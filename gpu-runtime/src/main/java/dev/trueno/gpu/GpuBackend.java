@@ -9,6 +9,7 @@ import dev.trueno.gpu.agg.GpuHashAggregator;
 import dev.trueno.gpu.agg.GroupedSupport;
 import dev.trueno.gpu.device.CudaDevice;
 import dev.trueno.gpu.memory.DeviceMemoryPool;
+import dev.trueno.gpu.memory.PinnedMemoryPool;
 import org.apache.arrow.memory.BufferAllocator;
 
 /**
@@ -20,6 +21,7 @@ import org.apache.arrow.memory.BufferAllocator;
 public final class GpuBackend implements Backend {
   private static final Object SHARED_LOCK = new Object();
   private static DeviceMemoryPool sharedPool;
+  private static volatile PinnedMemoryPool sharedPinned;
 
   private final DeviceMemoryPool pool;
   private final GpuSettings settings;
@@ -100,9 +102,40 @@ public final class GpuBackend implements Backend {
     }
     CudaDevice device = discovery.device();
     DeviceMemoryPool devicePool = pool != null ? pool : sharedPool(device, settings);
+    if (pool == null) {
+      startPinnedPool(settings);
+    }
     return usesReductionKernels(plan)
         ? new GpuGlobalAggregator(plan, device, devicePool, allocator)
         : new GpuHashAggregator(plan, device, devicePool, allocator, settings);
+  }
+
+  /**
+   * The executor's pinned host memory pool (budget {@code spark.trueno.gpu.pinnedMemory.bytes} of
+   * the first settings), made when the first GPU aggregator of this JVM starts; null until then and
+   * in a JVM without a usable GPU. Arrow allocations of the whole JVM go there while it has room
+   * ({@code PinnedAllocationManager.pinnedWhenAvailable}), so batches reach the device by DMA.
+   */
+  public static PinnedMemoryPool pinnedPoolIfStarted() {
+    return sharedPinned;
+  }
+
+  /** Starts the pinned pool ({@link #pinnedPoolIfStarted}) if a GPU is usable; never throws. */
+  public static void startPinnedPool(GpuSettings settings) {
+    if (sharedPinned != null) {
+      return;
+    }
+    CudaDevice.Discovery discovery = CudaDevice.discover();
+    if (!discovery.usable()) {
+      return;
+    }
+    synchronized (SHARED_LOCK) {
+      if (sharedPinned == null) {
+        sharedPinned =
+            PinnedMemoryPool.create(
+                discovery.device(), "executor-pinned", settings.pinnedMemoryBytes());
+      }
+    }
   }
 
   /** The JVM-wide pool; it lives as long as the executor, like the device's context. */

@@ -8,6 +8,7 @@ import dev.trueno.core.morsel.MorselPager;
 import dev.trueno.core.plan.AggregatePlan;
 import dev.trueno.core.types.DataType;
 import dev.trueno.core.types.TypeKind;
+import dev.trueno.gpu.GpuBackend;
 import dev.trueno.gpu.GpuSettings;
 import dev.trueno.gpu.device.CudaDevice;
 import dev.trueno.gpu.expr.DeviceExpr;
@@ -116,7 +117,12 @@ public final class GpuHashAggregator implements Aggregator {
           new DeviceHashTable(
               k, calls.keyColumns.length, calls.accInit.stream().mapToLong(x -> x).toArray());
       p = new MorselPager(allocator, calls.columns, settings.morselBytes());
-      this.queue = TransferQueue.open(device, pool, maxInFlight);
+      // With the executor's pinned pool the queue copies pinned Arrow buffers by DMA as they are.
+      dev.trueno.gpu.memory.PinnedMemoryPool pinned = GpuBackend.pinnedPoolIfStarted();
+      this.queue =
+          pinned == null
+              ? TransferQueue.open(device, pool, maxInFlight)
+              : TransferQueue.open(device, pool, pinned, maxInFlight);
     } catch (RuntimeException failure) {
       if (p != null) {
         p.close();

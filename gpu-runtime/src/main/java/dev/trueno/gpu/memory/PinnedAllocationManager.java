@@ -56,6 +56,50 @@ public final class PinnedAllocationManager extends AllocationManager {
   }
 
   /**
+   * A factory that allocates from the pool {@code pool} supplies (null: none yet) while it has
+   * room, and otherwise from {@code ordinary} (Arrow's usual manager, e.g. Netty's). One JVM-wide
+   * root allocator can so serve both: its buffers become pinned once a GPU is in use, and running
+   * out of pinned memory costs speed (a staging copy before the DMA), never a failed allocation.
+   */
+  public static AllocationManager.Factory pinnedWhenAvailable(
+      java.util.function.Supplier<PinnedMemoryPool> pool, AllocationManager.Factory ordinary) {
+    return new Factory() {
+      @Override
+      public AllocationManager create(BufferAllocator accountingAllocator, long size) {
+        PinnedMemoryPool p = pool.get();
+        if (p != null && size > 0) {
+          try {
+            PinnedBuffer block =
+                p.allocate(size, "Arrow buffer of " + accountingAllocator.getName());
+            try {
+              return new PinnedAllocationManager(accountingAllocator, block, size);
+            } catch (RuntimeException | Error e) {
+              block.close();
+              throw e;
+            }
+          } catch (dev.trueno.core.error.TruenoException e) {
+            if (e.code() != dev.trueno.core.error.ErrorCode.MEMORY_EXHAUSTED) {
+              throw e;
+            }
+            // Over the pinned budget: ordinary memory, staged by the transfer queue.
+          }
+        }
+        return ordinary.create(accountingAllocator, size);
+      }
+
+      @Override
+      public ArrowBuf empty() {
+        return ordinary.empty();
+      }
+
+      @Override
+      public String toString() {
+        return "Arrow allocations pinned when a GPU is in use, else " + ordinary;
+      }
+    };
+  }
+
+  /**
    * A root allocator whose buffers live in {@code pool}'s pinned memory, limited to {@code
    * maxAllocation} bytes; close it (after every child and vector) before the pool. An allocation
    * the pool cannot serve fails with the pool's MEMORY_EXHAUSTED {@code TruenoException}.

@@ -99,6 +99,10 @@ final class AggregateTask implements Serializable {
       TaskContext ctx = TaskContext.get();
       long attempt = ctx == null ? -1 : ctx.taskAttemptId();
       Backend backend = Backends.create(backendChoice, gpuSettings);
+      if (backend instanceof dev.trueno.gpu.GpuBackend) {
+        // From the first GPU task on, this executor's Arrow batches are pinned (see ArrowMemory).
+        dev.trueno.gpu.GpuBackend.startPinnedPool(gpuSettings);
+      }
       allocator = ArrowMemory.forTask("trueno-aggregate", attempt, taskMemoryBytes);
       aggregator = backend.createAggregator(plan, allocator);
       if (ctx != null) {

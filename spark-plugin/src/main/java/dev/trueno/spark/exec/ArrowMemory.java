@@ -1,7 +1,10 @@
 package dev.trueno.spark.exec;
 
+import dev.trueno.gpu.GpuBackend;
+import dev.trueno.gpu.memory.PinnedAllocationManager;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.memory.netty.NettyAllocationManager;
 
 /**
  * The one Arrow root allocator of this JVM. Operators never allocate from it directly: each task
@@ -13,7 +16,17 @@ import org.apache.arrow.memory.RootAllocator;
  * of one root, and operators take over the scan's buffers that way.
  */
 public final class ArrowMemory {
-  private static final RootAllocator ROOT = new RootAllocator(Long.MAX_VALUE);
+  // Pinned (page-locked) memory once a GPU backend started on this executor and while its pinned
+  // budget lasts, ordinary memory otherwise: one root either way, so buffers still change owner
+  // without a copy, and batches from the scan or the row conversion reach the GPU by DMA.
+  private static final RootAllocator ROOT =
+      new RootAllocator(
+          RootAllocator.configBuilder()
+              .allocationManagerFactory(
+                  PinnedAllocationManager.pinnedWhenAvailable(
+                      GpuBackend::pinnedPoolIfStarted, NettyAllocationManager.FACTORY))
+              .maxAllocation(Long.MAX_VALUE)
+              .build());
 
   private ArrowMemory() {}
 
