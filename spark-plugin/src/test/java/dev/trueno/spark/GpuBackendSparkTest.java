@@ -84,6 +84,35 @@ class GpuBackendSparkTest {
   }
 
   /**
+   * Once a GPU aggregator started on this JVM, Trueno's Arrow batches (the rows converted for the
+   * aggregate) come from the executor's pinned pool, so the transfer queue copies them by DMA as
+   * they are; the answer stays Spark's.
+   */
+  @Tag("gpu")
+  @Test
+  void afterTheFirstGpuTaskArrowBatchesArePinned() {
+    String reason = Backends.gpuUnavailableReason();
+    if (reason != null) {
+      if (Boolean.getBoolean("trueno.requireGpu")) {
+        fail("trueno.requireGpu is set but " + reason);
+      }
+      Assumptions.abort("No usable GPU: " + reason);
+    }
+    String query = "select i, sum(l), count(*), min(l) from g group by i";
+    spark.sql(query).collectAsList(); // starts the pinned pool if no earlier test did
+    var pinned = GpuBackend.pinnedPoolIfStarted();
+    assertThat(pinned).as("the executor's pinned pool").isNotNull();
+    long peakBefore = pinned.peakBytes();
+    List<Row> trueno = spark.sql(query).collectAsList();
+    assertThat(pinned.peakBytes()).as("pinned bytes in use at the peak").isPositive();
+    assertThat(peakBefore).isLessThanOrEqualTo(pinned.peakBytes());
+    spark.conf().set("spark.trueno.enabled", "false");
+    List<Row> vanilla = spark.sql(query).collectAsList();
+    spark.conf().set("spark.trueno.enabled", "true");
+    assertThat(trueno).containsExactlyInAnyOrderElementsOf(vanilla);
+  }
+
+  /**
    * The reason is checked in the plan, which is the query's own record of it, rather than in the
    * log: a log capture depends on how the JVM's logging was set up by whatever ran before (it saw
    * nothing when every test of the module ran in one JVM on the GPU machine).
