@@ -24,6 +24,7 @@ import org.apache.spark.SparkThrowable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.execution.EmptyRelationExec;
 import org.apache.spark.sql.execution.FileSourceScanExec;
 import org.apache.spark.sql.execution.ReusedSubqueryExec;
 import org.apache.spark.sql.execution.SparkPlan;
@@ -171,7 +172,8 @@ final class DifferentialHarness {
 
     /**
      * The Trueno run reads through the Trueno scan: at least one {@code BatchScanExec} over {@code
-     * TruenoScan} and no Spark Parquet scan left.
+     * TruenoScan} and no Spark Parquet scan left (unless adaptive execution replaced the scans by
+     * an empty relation).
      */
     Check truenoScan() {
       expectTruenoScan = true;
@@ -364,7 +366,12 @@ final class DifferentialHarness {
                   "expected the Trueno scan, but Spark's Parquet scan ran: " + sparkScans, trueno));
         }
       }
-      if (expectTruenoScan && truenoScans(nodes).isEmpty()) {
+      // Adaptive execution may replace the part of a plan with its scans by an empty relation once
+      // a
+      // stage came back empty (TPC-H Q17 at SF 0.01); the final plan then shows no scan at all.
+      if (expectTruenoScan
+          && truenoScans(nodes).isEmpty()
+          && nodes.stream().noneMatch(n -> n instanceof EmptyRelationExec)) {
         fail(message("expected a BatchScanExec over TruenoScan in the plan, found none", trueno));
       }
       if (expectAccelerated && accelerated.isEmpty()) {
