@@ -32,7 +32,8 @@ class AggregationCorpusTest {
 
   @BeforeAll
   static void registerData() {
-    harness = new DifferentialHarness(SharedSpark.get(), SEED);
+    // Every read of the Parquet copies (tp, tp_empty) must go through the Trueno scan.
+    harness = new DifferentialHarness(SharedSpark.get(), SEED).requireTruenoScans();
     AggregationData.register(harness.spark(), SEED, dir);
   }
 

@@ -24,11 +24,16 @@ import org.apache.spark.SparkThrowable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.execution.EmptyRelationExec;
+import org.apache.spark.sql.execution.FileSourceScanExec;
 import org.apache.spark.sql.execution.ReusedSubqueryExec;
 import org.apache.spark.sql.execution.SparkPlan;
 import org.apache.spark.sql.execution.adaptive.AdaptiveSparkPlanExec;
 import org.apache.spark.sql.execution.adaptive.QueryStageExec;
 import org.apache.spark.sql.execution.aggregate.BaseAggregateExec;
+import org.apache.spark.sql.execution.datasources.parquet.ParquetFileFormat;
+import org.apache.spark.sql.execution.datasources.v2.BatchScanExec;
+import org.apache.spark.sql.execution.datasources.v2.parquet.ParquetScan;
 import org.apache.spark.sql.execution.exchange.ReusedExchangeExec;
 import org.apache.spark.sql.types.StructType;
 import scala.jdk.javaapi.CollectionConverters;
@@ -47,12 +52,17 @@ import scala.jdk.javaapi.CollectionConverters;
  *
  * <p>The vanilla run sets {@code spark.trueno.enabled=false}, the Trueno run {@code true}; any
  * other settings of a check apply to both and are restored afterwards.
+ *
+ * <p>{@link #requireTruenoScans()} makes every check fail when the Trueno run still reads Parquet
+ * with Spark's own scan (a silent fallback of the Trueno scan); {@link Check#truenoScan()} also
+ * requires a Trueno scan in the plan.
  */
 final class DifferentialHarness {
   static final String ENABLED = "spark.trueno.enabled";
 
   private final SparkSession spark;
   private final long seed;
+  private boolean requireTruenoScans;
 
   /**
    * A harness over a session that has {@code spark.sql.extensions} set to Trueno's extension.
@@ -62,6 +72,15 @@ final class DifferentialHarness {
   DifferentialHarness(SparkSession spark, long seed) {
     this.spark = spark;
     this.seed = seed;
+  }
+
+  /**
+   * Every check of this harness fails when its Trueno run reads Parquet with Spark's own scan
+   * ({@code FileSourceScanExec} or {@code BatchScanExec} over Parquet) instead of the Trueno scan.
+   */
+  DifferentialHarness requireTruenoScans() {
+    requireTruenoScans = true;
+    return this;
   }
 
   /** The session the queries run in. */
@@ -95,6 +114,7 @@ final class DifferentialHarness {
         new ArrayList<>();
     private boolean expectAccelerated;
     private boolean expectOnlyTrueno;
+    private boolean expectTruenoScan;
     private int expectedCount = -1;
     private String expectedError;
     private boolean exactFloats;
@@ -147,6 +167,16 @@ final class DifferentialHarness {
      */
     Check checkTruenoNodes(Function<List<TruenoHashAggregateExec>, String> check) {
       nodeChecks.add(check);
+      return this;
+    }
+
+    /**
+     * The Trueno run reads through the Trueno scan: at least one {@code BatchScanExec} over {@code
+     * TruenoScan} and no Spark Parquet scan left (unless adaptive execution replaced the scans by
+     * an empty relation).
+     */
+    Check truenoScan() {
+      expectTruenoScan = true;
       return this;
     }
 
@@ -226,6 +256,9 @@ final class DifferentialHarness {
     }
 
     private void verify(Outcome vanilla, Outcome trueno) {
+      if (vanilla.plan() != null && !truenoScans(allNodes(vanilla.plan())).isEmpty()) {
+        fail(message("the vanilla run (spark.trueno.enabled=false) has Trueno scans", vanilla));
+      }
       if (vanilla.plan() != null && !truenoNodes(vanilla.plan()).isEmpty()) {
         fail(message("the vanilla run (spark.trueno.enabled=false) has Trueno nodes", vanilla));
       }
@@ -315,13 +348,32 @@ final class DifferentialHarness {
 
     private void verifyPlan(Outcome trueno) {
       if (trueno.plan() == null) {
-        if (expectAccelerated || !fallbackReasons.isEmpty()) {
+        if (expectAccelerated || !fallbackReasons.isEmpty() || expectTruenoScan) {
           fail(message("no executed plan to check (planning failed)", trueno));
         }
         return;
       }
       List<SparkPlan> nodes = allNodes(trueno.plan());
       List<TruenoHashAggregateExec> accelerated = truenoNodes(nodes);
+      if (expectTruenoScan || requireTruenoScans) {
+        List<String> sparkScans =
+            sparkParquetScans(nodes).stream()
+                .map(n -> n.nodeName() + " (" + reason(n) + ")")
+                .toList();
+        if (!sparkScans.isEmpty()) {
+          fail(
+              message(
+                  "expected the Trueno scan, but Spark's Parquet scan ran: " + sparkScans, trueno));
+        }
+      }
+      // Adaptive execution may replace the part of a plan with its scans by an empty relation once
+      // a
+      // stage came back empty (TPC-H Q17 at SF 0.01); the final plan then shows no scan at all.
+      if (expectTruenoScan
+          && truenoScans(nodes).isEmpty()
+          && nodes.stream().noneMatch(n -> n instanceof EmptyRelationExec)) {
+        fail(message("expected a BatchScanExec over TruenoScan in the plan, found none", trueno));
+      }
       if (expectAccelerated && accelerated.isEmpty()) {
         fail(message("expected TruenoHashAggregateExec in the plan, found none", trueno));
       }
@@ -436,6 +488,31 @@ final class DifferentialHarness {
         .filter(n -> n instanceof TruenoHashAggregateExec)
         .map(n -> (TruenoHashAggregateExec) n)
         .toList();
+  }
+
+  /** The {@code BatchScanExec} nodes over the Trueno scan among {@code nodes}. */
+  static List<BatchScanExec> truenoScans(List<SparkPlan> nodes) {
+    return nodes.stream()
+        .filter(n -> n instanceof BatchScanExec b && isTruenoScan(b))
+        .map(n -> (BatchScanExec) n)
+        .toList();
+  }
+
+  /** Spark's own Parquet scans among {@code nodes}: V1 file scans and V2 batch scans. */
+  static List<SparkPlan> sparkParquetScans(List<SparkPlan> nodes) {
+    return nodes.stream()
+        .filter(
+            n ->
+                (n instanceof FileSourceScanExec f
+                        && f.relation().fileFormat() instanceof ParquetFileFormat)
+                    || (n instanceof BatchScanExec b && b.scan() instanceof ParquetScan))
+        .toList();
+  }
+
+  // TruenoScan is package-private in the plugin: recognise it by name.
+  private static boolean isTruenoScan(BatchScanExec node) {
+    return node.scan() != null
+        && node.scan().getClass().getName().equals("dev.trueno.spark.scan.TruenoScan");
   }
 
   /** The fallback reasons tagged on the nodes of an executed plan. */

@@ -3,8 +3,10 @@ package dev.trueno.it;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The harness itself: it must see differences, wrong plans and mismatched errors. */
 class DifferentialHarnessTest {
@@ -24,6 +26,24 @@ class DifferentialHarnessTest {
         .hasMessageContaining("missing    [false]")
         .hasMessageContaining("unexpected [true]")
         .hasMessageContaining("data seed: 42");
+  }
+
+  @Test
+  void requireTruenoScansFailsASilentFallbackToSparksParquetScan(@TempDir Path dir) {
+    String path = dir.resolve("t").toString();
+    harness.spark().range(10).write().parquet(path);
+    DifferentialHarness strict = new DifferentialHarness(harness.spark(), 42L).requireTruenoScans();
+    assertThatCode(
+            () -> strict.query("trueno scan", s -> s.read().parquet(path)).truenoScan().run())
+        .doesNotThrowAnyException();
+    assertThatThrownBy(
+            () ->
+                strict
+                    .query("fallback", s -> s.read().parquet(path))
+                    .conf("spark.trueno.scan.enabled", "false")
+                    .run())
+        .hasMessageContaining("expected the Trueno scan, but Spark's Parquet scan ran")
+        .hasMessageContaining("spark.trueno.scan.enabled");
   }
 
   @Test

@@ -14,7 +14,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The 22 TPC-H queries at scale factor 0.01: Trueno gives the same rows as vanilla Spark, and every
- * query's plan has accelerated aggregates (each query aggregates).
+ * query's plan has accelerated aggregates (each query aggregates) and reads its Parquet tables
+ * through the Trueno scan only.
  */
 class TpchDifferentialTest {
   private static final double SCALE = 0.01;
@@ -26,7 +27,7 @@ class TpchDifferentialTest {
     Path data = Path.of("target", "tpch", "sf" + TpchDataGenerator.formatScaleFactor(SCALE));
     new TpchDataGenerator(SCALE, new PrintStream(System.out, true)).ensureGenerated(data);
     TpchQueries.registerTables(SharedSpark.get(), data);
-    harness = new DifferentialHarness(SharedSpark.get(), 0L);
+    harness = new DifferentialHarness(SharedSpark.get(), 0L).requireTruenoScans();
   }
 
   static Stream<Arguments> queries() {
@@ -44,6 +45,7 @@ class TpchDifferentialTest {
         .sql("TPC-H Q" + query + " on " + backend, TpchQueries.sql(query))
         .conf("spark.trueno.backend", backend)
         .accelerated()
+        .truenoScan()
         .run();
   }
 }

@@ -34,4 +34,12 @@ public final class ArrowMemory {
   public static BufferAllocator forTask(String operator, long taskAttemptId, long limitBytes) {
     return ROOT.newChildAllocator(operator + "-task-" + taskAttemptId, 0, limitBytes);
   }
+
+  /**
+   * The bytes allocated now from the root and all its children: back to its earlier value once
+   * every task that allocated since has ended, which is how tests check that failures leak nothing.
+   */
+  public static long allocatedBytes() {
+    return ROOT.getAllocatedMemory();
+  }
 }

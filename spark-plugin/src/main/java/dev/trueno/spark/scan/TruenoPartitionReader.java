@@ -1,6 +1,8 @@
 package dev.trueno.spark.scan;
 
+import dev.trueno.core.error.TruenoException;
 import dev.trueno.spark.exec.ArrowMemory;
+import dev.trueno.spark.scan.decode.AncientDateTimeException;
 import dev.trueno.spark.scan.decode.DecodeOptions;
 import dev.trueno.spark.scan.decode.ParquetArrowSchemas;
 import dev.trueno.spark.scan.decode.ParquetBatchReader;
@@ -8,12 +10,14 @@ import dev.trueno.spark.scan.decode.RebaseMode;
 import dev.trueno.spark.scan.decode.ScanMetrics;
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.OutOfMemoryException;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.ArrowType;
@@ -31,10 +35,11 @@ import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.util.RebaseDateTime;
 import org.apache.spark.sql.connector.metric.CustomTaskMetric;
 import org.apache.spark.sql.connector.read.PartitionReader;
-import org.apache.spark.sql.errors.QueryExecutionErrors;
 import org.apache.spark.sql.execution.arrow.ArrowWriter;
 import org.apache.spark.sql.execution.datasources.DataSourceUtils$;
 import org.apache.spark.sql.execution.datasources.PartitionedFile;
+import org.apache.spark.sql.execution.datasources.SchemaColumnConvertNotSupportedException;
+import org.apache.spark.sql.execution.datasources.v2.FileDataSourceV2$;
 import org.apache.spark.sql.util.ArrowUtils;
 import org.apache.spark.sql.vectorized.ArrowColumnVector;
 import org.apache.spark.sql.vectorized.ColumnVector;
@@ -96,7 +101,7 @@ final class TruenoPartitionReader implements PartitionReader<ColumnarBatch> {
       try {
         root = decoder.next();
       } catch (RuntimeException e) {
-        if (!settings.ignoreCorruptFiles()) {
+        if (!skippable(e)) {
           throw readError(e);
         }
         LOG.warn(
@@ -166,14 +171,11 @@ final class TruenoPartitionReader implements PartitionReader<ColumnarBatch> {
         return true;
       } catch (FileNotFoundException e) {
         if (!settings.ignoreMissingFiles()) {
-          throw (RuntimeException) QueryExecutionErrors.fileNotExistError(path.toString(), e);
+          throw readError(e);
         }
         LOG.warn("Skipped missing file {} (ignoreMissingFiles is on)", path, e);
       } catch (IOException | RuntimeException e) {
-        if (e instanceof UnsupportedColumnException u) {
-          throw u;
-        }
-        if (!settings.ignoreCorruptFiles()) {
+        if (!skippable(e)) {
           throw readError(e);
         }
         LOG.warn("Skipped the corrupted file {} (ignoreCorruptFiles is on)", path, e);
@@ -183,12 +185,41 @@ final class TruenoPartitionReader implements PartitionReader<ColumnarBatch> {
   }
 
   /**
-   * Spark's error for an unreadable file (FAILED_READ_FILE, a checked SparkException), thrown as
-   * Spark's own scans throw it, so callers see the same class and condition.
+   * Whether {@code ignoreCorruptFiles} lets this failure skip the rest of the file, as Spark's file
+   * scans skip any runtime or I/O failure of a file. Failures that say nothing about the file are
+   * never skipped: Arrow running out of the task's memory, and columns the Trueno scan cannot read
+   * (which Spark's reader might): skipping those would silently drop rows Spark returns.
+   */
+  private boolean skippable(Exception e) {
+    return settings.ignoreCorruptFiles()
+        && !(e instanceof OutOfMemoryException)
+        && !(e instanceof UnsupportedColumnException)
+        && !(e instanceof TruenoException);
+  }
+
+  /**
+   * Spark's error for a failure reading the current file, thrown as Spark's own scans throw it
+   * (often a checked SparkException), so callers see the same class and condition: FAILED_READ_FILE
+   * naming the file (FILE_NOT_EXIST for a missing file, PARQUET_COLUMN_DATA_TYPE_MISMATCH for a
+   * column of another type, NO_HINT otherwise, with the decoder's message naming the column as the
+   * cause), or Spark's SparkUpgradeException for ancient dates under rebase mode EXCEPTION.
+   * Failures that are not about the file (Arrow memory, unsupported columns) pass through as they
+   * are.
    */
   private RuntimeException readError(Exception e) {
+    if (e instanceof OutOfMemoryException
+        || e instanceof UnsupportedColumnException
+        || e instanceof TruenoException) {
+      throw (RuntimeException) e;
+    }
+    if (e instanceof AncientDateTimeException ancient) {
+      throw DataSourceUtils$.MODULE$.newRebaseExceptionInRead(ancient.format());
+    }
+    Throwable cause =
+        e instanceof UncheckedIOException u && u.getCause() != null ? u.getCause() : e;
+    String path = file.urlEncodedPath();
     throw TruenoPartitionReader.<RuntimeException>sneaky(
-        QueryExecutionErrors.cannotReadFilesError(e, file.filePath().toString()));
+        FileDataSourceV2$.MODULE$.attachFilePath(() -> path, cause));
   }
 
   @SuppressWarnings("unchecked")
@@ -229,18 +260,15 @@ final class TruenoPartitionReader implements PartitionReader<ColumnarBatch> {
       Field field = ParquetArrowSchemas.arrowField(type);
       ArrowType expected = ArrowUtils.toArrowType(c.type(), settings.sessionZone(), false);
       if (!compatible(field.getType(), expected)) {
-        throw new UnsupportedColumnException(
-            "The Trueno scan cannot read column "
-                + c.name()
-                + " of "
-                + file.filePath()
-                + " as "
-                + c.type().sql()
-                + ": the file stores "
-                + type
-                + " (Arrow "
-                + field.getType()
-                + "). Set spark.trueno.scan.enabled=false to read it with Spark's reader.");
+        // What Spark's vectorized reader throws for a column of another type (which Spark's scans
+        // turn into FAILED_READ_FILE.PARQUET_COLUMN_DATA_TYPE_MISMATCH naming the file); the
+        // widenings Spark's reader applies (int to bigint, float to double, ...) are not done here.
+        throw new SchemaColumnConvertNotSupportedException(
+            "[" + type.getName() + "]",
+            type.isPrimitive()
+                ? type.asPrimitiveType().getPrimitiveTypeName().toString()
+                : type.toString(),
+            c.type().catalogString());
       }
       decoded[i] = requested.size();
       requested.add(type.getName());
