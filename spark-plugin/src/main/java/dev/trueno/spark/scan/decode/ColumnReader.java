@@ -416,10 +416,9 @@ final class ColumnReader {
         }
       }
       case DECIMAL_INT32 -> {
+        long address = checkedAddress(data, 16L * base, 16L * k);
         for (int i = 0; i < k; i++) {
-          long at = 16L * (base + i);
-          data.setLong(at, ints[i]);
-          data.setLong(at + 8, ints[i] >> 31);
+          putDecimal(address + 16L * i, ints[i]);
         }
       }
       default -> copyInto(data, base, k, ints);
@@ -436,10 +435,9 @@ final class ColumnReader {
         }
       }
       case DECIMAL_INT64 -> {
+        long address = checkedAddress(data, 16L * base, 16L * k);
         for (int i = 0; i < k; i++) {
-          long at = 16L * (base + i);
-          data.setLong(at, longs[i]);
-          data.setLong(at + 8, longs[i] >> 63);
+          putDecimal(address + 16L * i, longs[i]);
         }
       }
       default -> copyInto(data, base, k, longs);
@@ -576,11 +574,24 @@ final class ColumnReader {
   }
 
   private static void copy(ArrowBuf data, long at, Object src, long srcOffset, long bytes) {
+    Platform.copyMemory(src, srcOffset, null, checkedAddress(data, at, bytes), bytes);
+  }
+
+  /** The address of bytes {@code [at, at + bytes)} of {@code data}, checked once per run. */
+  private static long checkedAddress(ArrowBuf data, long at, long bytes) {
     if (at < 0 || at + bytes > data.capacity()) {
       throw new IndexOutOfBoundsException(
           "writing bytes [" + at + ", " + (at + bytes) + ") of a buffer of " + data.capacity());
     }
-    Platform.copyMemory(src, srcOffset, null, data.memoryAddress() + at, bytes);
+    return data.memoryAddress() + at;
+  }
+
+  // An unscaled value as Arrow's 128-bit decimal: the value, then its sign extension. Plain stores
+  // (in native order, as ArrowBuf.setLong writes) after one bounds check per run; ArrowBuf.setLong
+  // checks the index and the reference count on every call.
+  private static void putDecimal(long address, long unscaled) {
+    Platform.putLong(null, address, unscaled);
+    Platform.putLong(null, address + 8, unscaled >> 63);
   }
 
   private static ByteBuffer bulk(ArrowBuf data, int base, int width, int k) {
