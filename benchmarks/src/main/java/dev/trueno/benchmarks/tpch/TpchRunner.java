@@ -302,7 +302,7 @@ public final class TpchRunner {
   }
 
   /** Parses a scale factor option value, naming the option when it is not a positive number. */
-  static double parseScale(String value) {
+  public static double parseScale(String value) {
     double scale;
     try {
       scale = Double.parseDouble(value);
@@ -317,7 +317,7 @@ public final class TpchRunner {
   }
 
   /** The default dataset folder of a scale factor: {@code ~/.cache/trueno/tpch/sf<SF>}. */
-  static Path defaultDataDir(double scale) {
+  public static Path defaultDataDir(double scale) {
     return Path.of(
         System.getProperty("user.home"),
         ".cache",

@@ -323,7 +323,7 @@ final class TruenoPartitionReader implements PartitionReader<ColumnarBatch> {
     for (int i = 0; i < columns.size(); i++) {
       ReadColumn c = columns.get(i);
       if (decoded[i] >= 0) {
-        vectors[i] = new ArrowColumnVector(root.getVector(decoded[i]));
+        vectors[i] = DecimalColumnVectors.of(root.getVector(decoded[i]));
       } else if (c.isPartition()) {
         partitionColumns.add(i);
       } else {

@@ -1,11 +1,18 @@
 package dev.trueno.spark.scan.decode;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
 /**
  * Unpacks little-endian bit-packed values (Parquet's RLE/bit-packed hybrid and delta encodings pack
  * them least significant bit first). Bytes past {@code end} read as zero: a writer may stop the
  * last group early, and reading past the page must never pick up a neighbour's bytes.
  */
 final class BitPacking {
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
   private BitPacking() {}
 
   /** Unpacks 8 values of {@code bitWidth} (0..32) bits starting at {@code pos}. */
@@ -15,10 +22,20 @@ final class BitPacking {
       return;
     }
     long mask = (1L << bitWidth) - 1;
+    boolean whole = pos + bitWidth <= end;
+    if (whole && pos + bitWidth + 8 <= buf.length) {
+      // The common case, a group inside the page: one little-endian 8-byte read per value. Bytes
+      // read past the group (never past the array) are masked off, so they cannot leak in.
+      for (int i = 0; i < 8; i++) {
+        int bit = i * bitWidth;
+        long word = (long) LONGS.get(buf, pos + (bit >>> 3));
+        out[outOff + i] = (int) ((word >>> (bit & 7)) & mask);
+      }
+      return;
+    }
     long acc = 0;
     int bits = 0;
     int p = pos;
-    boolean whole = pos + bitWidth <= end;
     for (int i = 0; i < 8; i++) {
       while (bits < bitWidth) {
         int b = whole || p < end ? buf[p] & 0xff : 0;

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.apache.arrow.memory.ArrowBuf;
+import org.apache.arrow.memory.util.MemoryUtil;
 import org.apache.arrow.vector.BaseVariableWidthVector;
 import org.apache.arrow.vector.BitVectorHelper;
 import org.apache.arrow.vector.FieldVector;
@@ -16,6 +17,7 @@ import org.apache.parquet.column.page.DataPageV2;
 import org.apache.parquet.column.page.DictionaryPage;
 import org.apache.parquet.column.page.PageReader;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
+import org.apache.spark.unsafe.Platform;
 
 /**
  * Reads one flat column, row group after row group, into Arrow vectors. Per page it decodes the
@@ -286,7 +288,7 @@ final class ColumnReader {
         if (lv != null) {
           spread(longs, k, m, lv);
         }
-        bulk(data, base, 8, k).asLongBuffer().put(longs, 0, k);
+        copyInto(data, base, k, longs);
       }
       case FLOAT -> {
         if (floats.length < k) {
@@ -296,7 +298,7 @@ final class ColumnReader {
         if (lv != null) {
           spread(floats, k, m, lv);
         }
-        bulk(data, base, 4, k).asFloatBuffer().put(floats, 0, k);
+        copyInto(data, base, k, floats);
       }
       case DOUBLE -> {
         if (doubles.length < k) {
@@ -306,7 +308,7 @@ final class ColumnReader {
         if (lv != null) {
           spread(doubles, k, m, lv);
         }
-        bulk(data, base, 8, k).asDoubleBuffer().put(doubles, 0, k);
+        copyInto(data, base, k, doubles);
       }
       case DECIMAL_BYTES -> {
         binaries.clear();
@@ -414,13 +416,12 @@ final class ColumnReader {
         }
       }
       case DECIMAL_INT32 -> {
+        long address = checkedAddress(data, 16L * base, 16L * k);
         for (int i = 0; i < k; i++) {
-          long at = 16L * (base + i);
-          data.setLong(at, ints[i]);
-          data.setLong(at + 8, ints[i] >> 31);
+          putDecimal(address + 16L * i, ints[i]);
         }
       }
-      default -> bulk(data, base, 4, k).asIntBuffer().put(ints, 0, k);
+      default -> copyInto(data, base, k, ints);
     }
   }
 
@@ -434,13 +435,12 @@ final class ColumnReader {
         }
       }
       case DECIMAL_INT64 -> {
+        long address = checkedAddress(data, 16L * base, 16L * k);
         for (int i = 0; i < k; i++) {
-          long at = 16L * (base + i);
-          data.setLong(at, longs[i]);
-          data.setLong(at + 8, longs[i] >> 63);
+          putDecimal(address + 16L * i, longs[i]);
         }
       }
-      default -> bulk(data, base, 8, k).asLongBuffer().put(longs, 0, k);
+      default -> copyInto(data, base, k, longs);
     }
   }
 
@@ -536,6 +536,62 @@ final class ColumnReader {
     for (int i = 0; i < k; i++) {
       BitVectorHelper.setValidityBit(validity, base + i, lv[i] == maxDef ? 1 : 0);
     }
+  }
+
+  // Copies k staged values into the vector from row base on with one memory copy. The former
+  // ByteBuffer view of the Arrow buffer per run (ArrowBuf.nioBuffer builds a DirectByteBuffer
+  // through reflection) took about a tenth of the scan's CPU time on TPC-H lineitem.
+  private static void copyInto(ArrowBuf data, int base, int k, long[] src) {
+    if (!MemoryUtil.LITTLE_ENDIAN) {
+      bulk(data, base, 8, k).asLongBuffer().put(src, 0, k);
+      return;
+    }
+    copy(data, 8L * base, src, Platform.LONG_ARRAY_OFFSET, 8L * k);
+  }
+
+  private static void copyInto(ArrowBuf data, int base, int k, int[] src) {
+    if (!MemoryUtil.LITTLE_ENDIAN) {
+      bulk(data, base, 4, k).asIntBuffer().put(src, 0, k);
+      return;
+    }
+    copy(data, 4L * base, src, Platform.INT_ARRAY_OFFSET, 4L * k);
+  }
+
+  private static void copyInto(ArrowBuf data, int base, int k, float[] src) {
+    if (!MemoryUtil.LITTLE_ENDIAN) {
+      bulk(data, base, 4, k).asFloatBuffer().put(src, 0, k);
+      return;
+    }
+    copy(data, 4L * base, src, Platform.FLOAT_ARRAY_OFFSET, 4L * k);
+  }
+
+  private static void copyInto(ArrowBuf data, int base, int k, double[] src) {
+    if (!MemoryUtil.LITTLE_ENDIAN) {
+      bulk(data, base, 8, k).asDoubleBuffer().put(src, 0, k);
+      return;
+    }
+    copy(data, 8L * base, src, Platform.DOUBLE_ARRAY_OFFSET, 8L * k);
+  }
+
+  private static void copy(ArrowBuf data, long at, Object src, long srcOffset, long bytes) {
+    Platform.copyMemory(src, srcOffset, null, checkedAddress(data, at, bytes), bytes);
+  }
+
+  /** The address of bytes {@code [at, at + bytes)} of {@code data}, checked once per run. */
+  private static long checkedAddress(ArrowBuf data, long at, long bytes) {
+    if (at < 0 || at + bytes > data.capacity()) {
+      throw new IndexOutOfBoundsException(
+          "writing bytes [" + at + ", " + (at + bytes) + ") of a buffer of " + data.capacity());
+    }
+    return data.memoryAddress() + at;
+  }
+
+  // An unscaled value as Arrow's 128-bit decimal: the value, then its sign extension. Plain stores
+  // (in native order, as ArrowBuf.setLong writes) after one bounds check per run; ArrowBuf.setLong
+  // checks the index and the reference count on every call.
+  private static void putDecimal(long address, long unscaled) {
+    Platform.putLong(null, address, unscaled);
+    Platform.putLong(null, address + 8, unscaled >> 63);
   }
 
   private static ByteBuffer bulk(ArrowBuf data, int base, int width, int k) {

@@ -17,54 +17,87 @@ final class DictionaryDecoder implements ValuesDecoder {
     this.ids = new RleBitPackedDecoder(in, bitWidth);
   }
 
-  private int[] readIds(int n) {
+  /** Decodes {@code n} ids into the scratch array, unchecked: gathers from arrays check them. */
+  private int[] decodeIds(int n) {
     if (scratch.length < n) {
       scratch = new int[Math.max(n, scratch.length * 2)];
     }
     ids.readInts(scratch, 0, n);
-    int size = dict.size;
-    for (int i = 0; i < n; i++) {
-      if (Integer.compareUnsigned(scratch[i], size) >= 0) {
-        throw new CorruptPageException(
-            "dictionary id " + scratch[i] + " out of range (dictionary has " + size + " values)");
-      }
-    }
     return scratch;
   }
 
+  private int[] readIds(int n) {
+    int[] id = decodeIds(n);
+    checkIds(id, n);
+    return id;
+  }
+
+  private void checkIds(int[] id, int n) {
+    int size = dict.size;
+    for (int i = 0; i < n; i++) {
+      if (Integer.compareUnsigned(id[i], size) >= 0) {
+        throw new CorruptPageException(
+            "dictionary id " + id[i] + " out of range (dictionary has " + size + " values)");
+      }
+    }
+  }
+
+  // The primitive gathers below index arrays of exactly the dictionary's size, so Java's bounds
+  // check is the range check; a bad id is reported as such instead of a separate pass per run.
+
   @Override
   public void readInts(int[] dst, int off, int n) {
-    int[] id = readIds(n);
+    int[] id = decodeIds(n);
     int[] values = dict.ints;
-    for (int i = 0; i < n; i++) {
-      dst[off + i] = values[id[i]];
+    try {
+      for (int i = 0; i < n; i++) {
+        dst[off + i] = values[id[i]];
+      }
+    } catch (ArrayIndexOutOfBoundsException e) {
+      checkIds(id, n);
+      throw e;
     }
   }
 
   @Override
   public void readLongs(long[] dst, int off, int n) {
-    int[] id = readIds(n);
+    int[] id = decodeIds(n);
     long[] values = dict.longs;
-    for (int i = 0; i < n; i++) {
-      dst[off + i] = values[id[i]];
+    try {
+      for (int i = 0; i < n; i++) {
+        dst[off + i] = values[id[i]];
+      }
+    } catch (ArrayIndexOutOfBoundsException e) {
+      checkIds(id, n);
+      throw e;
     }
   }
 
   @Override
   public void readFloats(float[] dst, int off, int n) {
-    int[] id = readIds(n);
+    int[] id = decodeIds(n);
     float[] values = dict.floats;
-    for (int i = 0; i < n; i++) {
-      dst[off + i] = values[id[i]];
+    try {
+      for (int i = 0; i < n; i++) {
+        dst[off + i] = values[id[i]];
+      }
+    } catch (ArrayIndexOutOfBoundsException e) {
+      checkIds(id, n);
+      throw e;
     }
   }
 
   @Override
   public void readDoubles(double[] dst, int off, int n) {
-    int[] id = readIds(n);
+    int[] id = decodeIds(n);
     double[] values = dict.doubles;
-    for (int i = 0; i < n; i++) {
-      dst[off + i] = values[id[i]];
+    try {
+      for (int i = 0; i < n; i++) {
+        dst[off + i] = values[id[i]];
+      }
+    } catch (ArrayIndexOutOfBoundsException e) {
+      checkIds(id, n);
+      throw e;
     }
   }
 
