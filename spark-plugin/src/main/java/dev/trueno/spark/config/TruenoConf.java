@@ -79,13 +79,15 @@ public final class TruenoConf {
   public static final ConfigEntry<Long> SCAN_BATCH_BYTES =
       ConfigEntry.bytes(
           "spark.trueno.scan.batchBytes",
-          32L << 20,
-          "32m",
+          1L << 20,
+          "1m",
           1L << 10,
           1L << 31,
           "The approximate size of the Arrow batches the Trueno scan produces; a batch also "
-              + "holds at most `spark.trueno.batch.maxRows` rows. Large batches amortize the "
-              + "per-batch cost of the operators above the scan; each task holds about one batch "
+              + "holds at most `spark.trueno.batch.maxRows` rows. Batches that stay in the CPU's "
+              + "caches are read fastest by the operators above (on TPC-H lineitem 1m was faster "
+              + "than 4m and 32m, see docs/benchmarks.md); the GPU path gathers batches into "
+              + "morsels of `spark.trueno.morselBytes` anyway. Each task holds about one batch "
               + "(plus the decoder's pages) from its `spark.trueno.memory.taskBytes`.");
 
   public static final ConfigEntry<ExplainMode> EXPLAIN =
