@@ -252,6 +252,9 @@ final class ColumnReader {
     }
     setValidity(vector.getValidityBuffer(), base, k, lv);
     ArrowBuf data = kind.variableWidth() ? null : vector.getDataBuffer();
+    if (values instanceof DictionaryDecoder dict && gather(dict, vector, data, base, k, m, lv)) {
+      return;
+    }
     switch (kind) {
       case BOOLEAN -> {
         if (bools.length < k) {
@@ -321,6 +324,53 @@ final class ColumnReader {
         writeVariableWidth((BaseVariableWidthVector) vector, base, k, lv);
       }
     }
+  }
+
+  /**
+   * Gathers a dictionary-encoded run straight into the vector's buffers where no conversion or null
+   * spreading stands between the dictionary and Arrow: strings and binaries always (offsets written
+   * in the same loop), fixed-width values when the run has no nulls. Returns false for the other
+   * runs, which go through the staging arrays.
+   */
+  private boolean gather(
+      DictionaryDecoder dict, FieldVector vector, ArrowBuf data, int base, int k, int m, int[] lv) {
+    switch (kind) {
+      case STRING, BINARY -> {
+        varBytes +=
+            dict.gatherVariableWidth((BaseVariableWidthVector) vector, base, k, m, lv, maxDef);
+        varValues += m;
+        return true;
+      }
+      default -> {}
+    }
+    if (lv != null || !MemoryUtil.LITTLE_ENDIAN) {
+      return false;
+    }
+    switch (kind) {
+      case INT32 -> dict.gatherInts(checkedAddress(data, 4L * base, 4L * k), k);
+      case DATE -> {
+        if (rebaseMode != RebaseMode.CORRECTED) {
+          return false;
+        }
+        dict.gatherInts(checkedAddress(data, 4L * base, 4L * k), k);
+      }
+      case INT64, TIMESTAMP_NTZ_MICROS ->
+          dict.gatherLongs(checkedAddress(data, 8L * base, 8L * k), k);
+      case TIMESTAMP_MICROS -> {
+        if (rebaseMode != RebaseMode.CORRECTED) {
+          return false;
+        }
+        dict.gatherLongs(checkedAddress(data, 8L * base, 8L * k), k);
+      }
+      case FLOAT -> dict.gatherFloats(checkedAddress(data, 4L * base, 4L * k), k);
+      case DOUBLE -> dict.gatherDoubles(checkedAddress(data, 8L * base, 8L * k), k);
+      case DECIMAL_INT32, DECIMAL_INT64 ->
+          dict.gatherDecimals(checkedAddress(data, 16L * base, 16L * k), k);
+      default -> {
+        return false;
+      }
+    }
+    return true;
   }
 
   private void readInts(int k, int m, int[] lv) {

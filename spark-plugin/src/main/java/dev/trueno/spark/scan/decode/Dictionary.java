@@ -8,12 +8,28 @@ import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
  * dictionary-encoded pages become gathers ({@code out[i] = values[ids[i]]}).
  */
 final class Dictionary {
+  /** Bytes past the end of the values that whole-word copies may read and write. */
+  static final int SLACK = 32;
+
   final int size;
   int[] ints;
   long[] longs;
   float[] floats;
   double[] doubles;
   BinaryValues binaries;
+
+  /**
+   * The bytes of {@link #binaries} with at least {@link #SLACK} bytes after the last value, so that
+   * short values can be gathered a word at a time (see {@link
+   * DictionaryDecoder#gatherVariableWidth}).
+   */
+  byte[] paddedBytes;
+
+  /**
+   * Bytes each value is copied as, when every value fits in {@link #SLACK} bytes: the longest
+   * value's length rounded up to whole 8-byte words; -1 for longer values.
+   */
+  int wordBytes;
 
   private Dictionary(int size) {
     this.size = size;
@@ -47,6 +63,16 @@ final class Dictionary {
         d.binaries = new BinaryValues();
         d.binaries.clear();
         plain.readBinaries(d.binaries, n);
+        int total = d.binaries.totalBytes();
+        d.paddedBytes =
+            d.binaries.data.length >= total + SLACK
+                ? d.binaries.data
+                : java.util.Arrays.copyOf(d.binaries.data, total + SLACK);
+        int longest = 0;
+        for (int i = 0; i < n; i++) {
+          longest = Math.max(longest, d.binaries.length(i));
+        }
+        d.wordBytes = longest <= SLACK ? (longest + 7) & ~7 : -1;
       }
       default -> throw new CorruptPageException("a " + type + " column cannot have a dictionary");
     }
