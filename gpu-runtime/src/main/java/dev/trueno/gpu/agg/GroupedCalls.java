@@ -204,6 +204,18 @@ final class GroupedCalls {
         : (min ? FOP_DMIN : FOP_DMAX);
   }
 
+  /** MIN/MAX read the same way from a value (update) or a buffer (merge) column. */
+  private void minMax(AggregateCall call, DataType type, int column) {
+    if (type.kind().isFloating()) {
+      fold(minMaxFold(call, type), column);
+    } else {
+      update(UOP_COUNT_VALID, column);
+      update(
+          call.function() == dev.trueno.core.plan.AggregateFunction.MIN ? UOP_MIN64 : UOP_MAX64,
+          column);
+    }
+  }
+
   private void longSum(AggregateCall call, int column) {
     update(UOP_COUNT_VALID, column);
     int sum = acc(0);
@@ -235,16 +247,7 @@ final class GroupedCalls {
           longSum(call, arg);
         }
       }
-      case MIN, MAX -> {
-        if (type.kind().isFloating()) {
-          fold(minMaxFold(call, type), arg);
-        } else {
-          update(UOP_COUNT_VALID, arg);
-          update(
-              call.function() == dev.trueno.core.plan.AggregateFunction.MIN ? UOP_MIN64 : UOP_MAX64,
-              arg);
-        }
-      }
+      case MIN, MAX -> minMax(call, type, arg);
       case AVG -> {
         if (type.isDecimal()) {
           update(UOP_COUNT_VALID, arg);
@@ -273,16 +276,7 @@ final class GroupedCalls {
           longSum(call, b0);
         }
       }
-      case MIN, MAX -> {
-        if (type.kind().isFloating()) {
-          fold(minMaxFold(call, type), b0);
-        } else {
-          update(UOP_COUNT_VALID, b0);
-          update(
-              call.function() == dev.trueno.core.plan.AggregateFunction.MIN ? UOP_MIN64 : UOP_MAX64,
-              b0);
-        }
-      }
+      case MIN, MAX -> minMax(call, type, b0);
       case AVG -> {
         int b1 = column(buffer.get(1));
         if (type.isDecimal()) {
