@@ -1,0 +1,119 @@
+package dev.trueno.gpu.join;
+
+import dev.trueno.core.error.ErrorCode;
+import dev.trueno.core.error.TruenoException;
+import dev.trueno.core.expr.ColumnRef;
+import dev.trueno.core.expr.Expr;
+import dev.trueno.core.plan.BuildSide;
+import dev.trueno.core.plan.JoinPlan;
+import dev.trueno.core.plan.JoinType;
+import dev.trueno.core.types.DataType;
+import dev.trueno.core.types.Field;
+import dev.trueno.core.types.TypeKind;
+import dev.trueno.gpu.expr.DeviceExpr;
+import java.util.List;
+import java.util.TreeSet;
+
+/**
+ * The columns each side of a join needs on the device (output, keys, condition) and where every
+ * output column comes from.
+ */
+final class JoinColumns {
+  /** Left ordinals the join reads or outputs, ascending. */
+  final List<Integer> leftNeeded;
+
+  /** Right ordinals the join reads or outputs, ascending. */
+  final List<Integer> rightNeeded;
+
+  /** Per output column: 0 left, 1 right, 2 the existence flag. */
+  final int[] outSide;
+
+  /** Per output column: the ordinal in its side. */
+  final int[] outOrdinal;
+
+  /** Per output column: its type. */
+  final DataType[] outType;
+
+  JoinColumns(JoinPlan plan) {
+    TreeSet<Integer> left = new TreeSet<>();
+    TreeSet<Integer> right = new TreeSet<>();
+    for (int i = 0; i < plan.left().size(); i++) {
+      left.add(i); // the left side is always output
+    }
+    if (plan.type().outputsRight()) {
+      for (int i = 0; i < plan.right().size(); i++) {
+        right.add(i);
+      }
+    }
+    for (Expr k : plan.leftKeys()) {
+      addRead(k, plan.left(), left);
+    }
+    for (Expr k : plan.rightKeys()) {
+      addRead(k, plan.right(), right);
+    }
+    if (plan.condition() != null
+        && DeviceExpr.unsupportedReason(plan.condition(), JoinSupport.joined(plan)) == null) {
+      DeviceExpr c = DeviceExpr.compile(plan.condition(), JoinSupport.joined(plan));
+      for (int ordinal : c.columnsRead()) {
+        if (ordinal < plan.left().size()) {
+          left.add(ordinal);
+        } else {
+          right.add(ordinal - plan.left().size());
+        }
+      }
+    }
+    leftNeeded = List.copyOf(left);
+    rightNeeded = List.copyOf(right);
+    int n = plan.output().size();
+    outSide = new int[n];
+    outOrdinal = new int[n];
+    outType = new DataType[n];
+    for (int i = 0; i < n; i++) {
+      outType[i] = plan.output().get(i).type();
+      if (i < plan.left().size()) {
+        outSide[i] = 0;
+        outOrdinal[i] = i;
+      } else if (plan.type() == JoinType.EXISTENCE) {
+        outSide[i] = 2;
+      } else {
+        outSide[i] = 1;
+        outOrdinal[i] = i - plan.left().size();
+      }
+    }
+  }
+
+  private static void addRead(Expr key, List<Field> fields, TreeSet<Integer> into) {
+    if (key instanceof ColumnRef ref) {
+      into.add(ref.ordinal());
+    } else if (DeviceExpr.unsupportedReason(key, fields) == null) {
+      for (int ordinal : DeviceExpr.compile(key, fields).columnsRead()) {
+        into.add(ordinal);
+      }
+    }
+  }
+
+  /** The side (0 left, 1 right) of the build. */
+  static int buildSide(JoinPlan plan) {
+    return plan.buildSide() == BuildSide.LEFT ? 0 : 1;
+  }
+
+  /** Bytes per value in the transfer's layout (0: bit-packed boolean). */
+  static int width(DataType type) {
+    return switch (type.kind()) {
+      case BOOLEAN -> 0;
+      case BYTE -> 1;
+      case SHORT -> 2;
+      case INT, DATE, FLOAT -> 4;
+      case LONG, DOUBLE, TIMESTAMP -> 8;
+      case DECIMAL -> 16;
+      case STRING ->
+          throw new TruenoException(ErrorCode.INTERNAL, "strings reached the GPU join kernels");
+    };
+  }
+
+  /** The kernels' description of a key column: width | kind << 8 (1 float, 2 double). */
+  static int keyMeta(DataType type) {
+    int kind = type.kind() == TypeKind.FLOAT ? 1 : type.kind() == TypeKind.DOUBLE ? 2 : 0;
+    return width(type) | kind << 8;
+  }
+}
