@@ -23,19 +23,22 @@ import java.util.List;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.util.TransferPair;
 
 /**
  * The build side of a GPU hash join, kept in device memory: the build columns the join reads or
  * outputs, and a hash table of the distinct non-NULL keys, each with the run of its build rows in
  * row order (kernels in src/main/cuda/joins.cu).
  *
- * <p>{@link #add} takes the needed columns over into a {@link MorselPager} (host memory, no copy)
- * and checks that the finished build fits its budget, failing with MEMORY_EXHAUSTED before it holds
- * more. {@link #finish} sends the morsels through a {@link TransferQueue} (the copy of morsel n + 1
- * overlaps the kernels on morsel n), appends them to the retained device columns, inserts their
- * keys, sorts (slot, row) pairs so that each key's rows form one run, and frees the host copies.
- * Knowing the row count before anything is allocated on the device sizes every buffer exactly once.
+ * <p>{@link #add} takes the needed columns over into a {@link MorselPager} (host memory, no copy),
+ * keeps string columns (output only) on the host for the probe to gather there, and checks that the
+ * finished build fits its budget, failing with MEMORY_EXHAUSTED before it holds more. {@link
+ * #finish} sends the morsels through a {@link TransferQueue} (the copy of morsel n + 1 overlaps the
+ * kernels on morsel n), appends them to the retained device columns, inserts their keys, sorts
+ * (slot, row) pairs so that each key's rows form one run, and frees the host copies. Knowing the
+ * row count before anything is allocated on the device sizes every buffer exactly once.
  */
 public final class GpuJoinBuild implements JoinBuild {
   // Scratch slots of the build's kernels.
@@ -53,6 +56,12 @@ public final class GpuJoinBuild implements JoinBuild {
   private final int side;
   private final List<Field> fields;
   private final List<Integer> needed;
+  private final List<Integer> hostColumns;
+  private final List<FieldVector[]> hostBatches = new ArrayList<>();
+  private final List<Long> hostStarts = new ArrayList<>();
+  private long[] hostStartArray;
+  private long hostBytes;
+  private final BufferAllocator allocator;
   private final DeviceKernels kernels;
   private final JoinKeys keys;
   private MorselPager pager;
@@ -93,6 +102,8 @@ public final class GpuJoinBuild implements JoinBuild {
     this.side = JoinColumns.buildSide(plan);
     this.fields = plan.buildFields();
     this.needed = side == 0 ? columns.leftNeeded : columns.rightNeeded;
+    this.hostColumns = side == 0 ? columns.leftHost : columns.rightHost;
+    this.allocator = allocator;
     DeviceKernels k = new DeviceKernels(device, pool);
     try {
       this.keys = new JoinKeys(plan.buildKeys(), fields, device, pool);
@@ -114,7 +125,11 @@ public final class GpuJoinBuild implements JoinBuild {
       return;
     }
     long total = rows + n;
-    long need = finishedBytes(total);
+    long batchHostBytes = 0;
+    for (int ordinal : hostColumns) {
+      batchHostBytes += batch.getVector(ordinal).getBufferSize();
+    }
+    long need = finishedBytes(total) + hostBytes + batchHostBytes;
     if (total >= Integer.MAX_VALUE || need > budgetBytes) {
       throw new TruenoException(
           ErrorCode.MEMORY_EXHAUSTED,
@@ -139,6 +154,18 @@ public final class GpuJoinBuild implements JoinBuild {
               + "' has only "
               + room
               + " bytes free (partition the build side or raise the GPU memory budget)");
+    }
+    if (!hostColumns.isEmpty()) {
+      // String columns stay on the host (gathered there for output); taken over without a copy.
+      FieldVector[] kept = new FieldVector[fields.size()];
+      for (int ordinal : hostColumns) {
+        TransferPair pair = batch.getVector(ordinal).getTransferPair(allocator);
+        pair.transfer();
+        kept[ordinal] = (FieldVector) pair.getTo();
+      }
+      hostBatches.add(kept);
+      hostStarts.add(rows);
+      hostBytes += batchHostBytes;
     }
     morsels.addAll(pager.add(batch));
     rows = total;
@@ -175,6 +202,7 @@ public final class GpuJoinBuild implements JoinBuild {
       return;
     }
     finished = true;
+    hostStartArray = hostStarts.stream().mapToLong(Long::longValue).toArray();
     pager.flush().ifPresent(morsels::add);
     pager.close();
     pager = null;
@@ -372,6 +400,20 @@ public final class GpuJoinBuild implements JoinBuild {
     return keys.count();
   }
 
+  /**
+   * The host vector holding string column {@code ordinal} of build row {@code row}, and the row
+   * within it (in {@code at[0]}).
+   */
+  FieldVector hostColumn(int ordinal, int row, int[] at) {
+    int b = java.util.Arrays.binarySearch(hostStartArray, row);
+    if (b < 0) {
+      b = -b - 2;
+    }
+    // Batches of 0 rows are never kept, so the batch starting at or before the row holds it.
+    at[0] = (int) (row - hostStartArray[b]);
+    return hostBatches.get(b)[ordinal];
+  }
+
   /** The type of build column {@code ordinal}. */
   DataType type(int ordinal) {
     return fields.get(ordinal).type();
@@ -385,9 +427,9 @@ public final class GpuJoinBuild implements JoinBuild {
   @Override
   public long sizeBytes() {
     if (!finished) {
-      return finishedBytes(rows);
+      return finishedBytes(rows) + hostBytes;
     }
-    long bytes = 0;
+    long bytes = hostBytes;
     for (DeviceBuffer b : held) {
       bytes += b.bytes();
     }
@@ -408,6 +450,12 @@ public final class GpuJoinBuild implements JoinBuild {
     }
     morsels.clear();
     List<AutoCloseable> all = new ArrayList<>();
+    for (FieldVector[] kept : hostBatches) {
+      for (FieldVector v : kept) {
+        all.add(v);
+      }
+    }
+    hostBatches.clear();
     all.add(pager);
     all.add(keys);
     all.add(kernels); // waits for the stream before the buffers below are freed

@@ -26,6 +26,7 @@ import jcuda.driver.CUdeviceptr;
 import jcuda.driver.JCudaDriver;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BaseFixedWidthVector;
+import org.apache.arrow.vector.BaseVariableWidthVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 
@@ -84,6 +85,8 @@ public final class GpuJoinProbe implements JoinProbe {
   private final int probeSide;
   private final List<Field> probeFields;
   private final List<Integer> probeNeeded;
+  private final List<Integer> probeHost;
+  private final boolean hostOutput;
   private final boolean probePreserved;
   private final boolean buildTracked;
 
@@ -91,6 +94,8 @@ public final class GpuJoinProbe implements JoinProbe {
   private int submitted;
   private MorselWork work;
   private long probeRows;
+  private VectorSchemaRoot batch;
+  private long takenRows;
   private RowList buildRows;
   private boolean finishing;
 
@@ -109,6 +114,8 @@ public final class GpuJoinProbe implements JoinProbe {
     this.probeSide = 1 - JoinColumns.buildSide(plan);
     this.probeFields = plan.probeFields();
     this.probeNeeded = probeSide == 0 ? columns.leftNeeded : columns.rightNeeded;
+    this.probeHost = probeSide == 0 ? columns.leftHost : columns.rightHost;
+    this.hostOutput = !columns.leftHost.isEmpty() || !columns.rightHost.isEmpty();
     JoinType type = plan.type();
     this.probePreserved = probeSide == 0 ? type.keepsUnmatchedLeft() : type.keepsUnmatchedRight();
     this.buildTracked = plan.tracksBuildMatches();
@@ -165,6 +172,8 @@ public final class GpuJoinProbe implements JoinProbe {
     }
     int rows = batch.getRowCount();
     probeRows += rows;
+    this.batch = batch; // string columns are gathered from it (the caller keeps it until drained)
+    this.takenRows = 0;
     if (rows == 0) {
       return;
     }
@@ -184,7 +193,8 @@ public final class GpuJoinProbe implements JoinProbe {
         }
         Transfer t = queue.take();
         submitted--;
-        work = new MorselWork(t);
+        work = new MorselWork(t, takenRows);
+        takenRows += t.rowCount();
         submitMore();
       }
       VectorSchemaRoot out = work.next(maxRows);
@@ -232,7 +242,7 @@ public final class GpuJoinProbe implements JoinProbe {
       return null;
     }
     CUdeviceptr idx = buildRows.current();
-    return emit(m, null, idx, build.matched(), idx, null);
+    return emit(m, null, idx, build.matched(), idx, null, 0);
   }
 
   /** Rows of a flag array listed on the device, handed out in pieces. */
@@ -309,6 +319,7 @@ public final class GpuJoinProbe implements JoinProbe {
   /** One probe morsel on the device, from its transfer to its last output row. */
   private final class MorselWork implements AutoCloseable {
     private final Transfer transfer;
+    private final long batchRow;
     private final int n;
     private final List<DeviceColumn> probeColumns;
     private final CUdeviceptr start;
@@ -318,8 +329,9 @@ public final class GpuJoinProbe implements JoinProbe {
     private long cursor;
     private RowList alone;
 
-    MorselWork(Transfer transfer) {
+    MorselWork(Transfer transfer, long batchRow) {
       this.transfer = transfer;
+      this.batchRow = batchRow;
       this.n = transfer.rowCount();
       transfer.awaitOn(kernels.stream);
       List<DeviceColumn> arrived = transfer.columns();
@@ -415,7 +427,7 @@ public final class GpuJoinProbe implements JoinProbe {
           p = p2;
           b = b2;
         }
-        return emit(rows, p, b, null, null, probeColumns);
+        return emit(rows, p, b, null, null, probeColumns, batchRow);
       }
       if (alone == null) {
         JoinType type = plan.type();
@@ -434,7 +446,7 @@ public final class GpuJoinProbe implements JoinProbe {
         return null;
       }
       CUdeviceptr idx = alone.current();
-      return emit(m, idx, null, flag, idx, probeColumns);
+      return emit(m, idx, null, flag, idx, probeColumns, batchRow);
     }
 
     /** The condition over pairs [0, m) as a selection bitmap (set where TRUE). */
@@ -484,7 +496,9 @@ public final class GpuJoinProbe implements JoinProbe {
   /**
    * An output batch of {@code m} rows: probe columns from {@code probeIdx} rows of {@code
    * probeColumns}, build columns from {@code buildIdx} rows of the build (a null index: all NULL),
-   * the existence flag from {@code flag[flagIdx]}.
+   * the existence flag from {@code flag[flagIdx]}. String columns are gathered on the host: probe
+   * rows from the current probe batch (the morsel's rows start at its row {@code batchRow}), build
+   * rows from the build's host vectors.
    */
   private VectorSchemaRoot emit(
       int m,
@@ -492,7 +506,8 @@ public final class GpuJoinProbe implements JoinProbe {
       CUdeviceptr buildIdx,
       CUdeviceptr flag,
       CUdeviceptr flagIdx,
-      List<DeviceColumn> probeColumns) {
+      List<DeviceColumn> probeColumns,
+      long batchRow) {
     int count = columns.outSide.length;
     CUdeviceptr[] values = new CUdeviceptr[count];
     CUdeviceptr[] validity = new CUdeviceptr[count];
@@ -516,8 +531,8 @@ public final class GpuJoinProbe implements JoinProbe {
       }
       boolean fromProbe = side == probeSide;
       CUdeviceptr idx = fromProbe ? probeIdx : buildIdx;
-      if (idx == null) {
-        continue; // all NULL
+      if (idx == null || isHost(c)) {
+        continue; // all NULL, or gathered on the host below
       }
       int ordinal = columns.outOrdinal[c];
       DeviceColumn src = fromProbe ? probeColumns.get(ordinal) : build.column(ordinal);
@@ -526,11 +541,17 @@ public final class GpuJoinProbe implements JoinProbe {
       gather(src, idx, m, values[c], validity[c]);
     }
     kernels.sync("gather a GPU join output batch");
+    int[] probeRowsHost = hostOutput && probeIdx != null ? downloadInts(probeIdx, m) : null;
+    int[] buildRowsHost = hostOutput && buildIdx != null ? downloadInts(buildIdx, m) : null;
     VectorSchemaRoot root =
         VectorSchemaRoot.create(ArrowSchemas.arrowSchema(plan.output()), allocator);
     try {
       for (int c = 0; c < count; c++) {
         FieldVector v = root.getVector(c);
+        if (isHost(c)) {
+          gatherOnHost(c, v, m, probeRowsHost, buildRowsHost, batchRow);
+          continue;
+        }
         ((BaseFixedWidthVector) v).allocateNew(m);
         v.getValidityBuffer().setZero(0, v.getValidityBuffer().capacity());
         if (values[c] != null) {
@@ -554,6 +575,47 @@ public final class GpuJoinProbe implements JoinProbe {
       root.close();
       throw e;
     }
+  }
+
+  private boolean isHost(int c) {
+    return columns.outSide[c] != 2
+        && columns.outType[c].kind() == dev.trueno.core.types.TypeKind.STRING;
+  }
+
+  private int[] downloadInts(CUdeviceptr source, int m) {
+    int[] out = new int[m];
+    try {
+      JCudaDriver.cuMemcpyDtoH(Pointer.to(out), source, 4L * m);
+    } catch (CudaException e) {
+      throw build.device.error("copy GPU join row numbers back", e);
+    }
+    return out;
+  }
+
+  /** Output column {@code c}, a string column, copied row by row from the host vectors. */
+  private void gatherOnHost(
+      int c, FieldVector out, int m, int[] probeRowsHost, int[] buildRowsHost, long batchRow) {
+    boolean fromProbe = columns.outSide[c] == probeSide;
+    int[] idx = fromProbe ? probeRowsHost : buildRowsHost;
+    int ordinal = columns.outOrdinal[c];
+    BaseVariableWidthVector target = (BaseVariableWidthVector) out;
+    target.allocateNew(m);
+    if (idx != null) {
+      int[] at = new int[1];
+      for (int i = 0; i < m; i++) {
+        int r = idx[i];
+        if (r < 0) {
+          continue; // allocateNew left the row NULL
+        }
+        if (fromProbe) {
+          target.copyFromSafe((int) (batchRow + r), i, batch.getVector(ordinal));
+        } else {
+          FieldVector source = build.hostColumn(ordinal, r, at);
+          target.copyFromSafe(at[0], i, source);
+        }
+      }
+    }
+    target.setValueCount(m);
   }
 
   @Override

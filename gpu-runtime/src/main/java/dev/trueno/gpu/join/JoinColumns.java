@@ -11,12 +11,14 @@ import dev.trueno.core.types.DataType;
 import dev.trueno.core.types.Field;
 import dev.trueno.core.types.TypeKind;
 import dev.trueno.gpu.expr.DeviceExpr;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 
 /**
- * The columns each side of a join needs on the device (output, keys, condition) and where every
- * output column comes from.
+ * The columns each side of a join needs on the device (fixed-width output columns, keys,
+ * condition), the string columns it outputs (gathered on the host) and where every output column
+ * comes from.
  */
 final class JoinColumns {
   /** Left ordinals the join reads or outputs, ascending. */
@@ -24,6 +26,15 @@ final class JoinColumns {
 
   /** Right ordinals the join reads or outputs, ascending. */
   final List<Integer> rightNeeded;
+
+  /** Left string columns that are output (gathered on the host), ascending. */
+  final List<Integer> leftHost;
+
+  /** Right string columns that are output (gathered on the host), ascending. */
+  final List<Integer> rightHost;
+
+  /** Names of string columns that keys or the condition read (the GPU refuses such joins). */
+  final List<String> stringsRead;
 
   /** Per output column: 0 left, 1 right, 2 the existence flag. */
   final int[] outSide;
@@ -35,35 +46,54 @@ final class JoinColumns {
   final DataType[] outType;
 
   JoinColumns(JoinPlan plan) {
-    TreeSet<Integer> left = new TreeSet<>();
-    TreeSet<Integer> right = new TreeSet<>();
-    for (int i = 0; i < plan.left().size(); i++) {
-      left.add(i); // the left side is always output
-    }
-    if (plan.type().outputsRight()) {
-      for (int i = 0; i < plan.right().size(); i++) {
-        right.add(i);
-      }
-    }
+    // Columns the device reads (keys, condition): must be fixed-width (JoinSupport checks).
+    TreeSet<Integer> leftRead = new TreeSet<>();
+    TreeSet<Integer> rightRead = new TreeSet<>();
     for (Expr k : plan.leftKeys()) {
-      addRead(k, plan.left(), left);
+      addRead(k, plan.left(), leftRead);
     }
     for (Expr k : plan.rightKeys()) {
-      addRead(k, plan.right(), right);
+      addRead(k, plan.right(), rightRead);
     }
     if (plan.condition() != null
         && DeviceExpr.unsupportedReason(plan.condition(), JoinSupport.joined(plan)) == null) {
       DeviceExpr c = DeviceExpr.compile(plan.condition(), JoinSupport.joined(plan));
       for (int ordinal : c.columnsRead()) {
         if (ordinal < plan.left().size()) {
-          left.add(ordinal);
+          leftRead.add(ordinal);
         } else {
-          right.add(ordinal - plan.left().size());
+          rightRead.add(ordinal - plan.left().size());
         }
       }
     }
-    leftNeeded = List.copyOf(left);
-    rightNeeded = List.copyOf(right);
+    List<String> strings = new ArrayList<>();
+    for (int side = 0; side < 2; side++) {
+      List<Field> fields = side == 0 ? plan.left() : plan.right();
+      for (int ordinal : side == 0 ? leftRead : rightRead) {
+        if (fields.get(ordinal).type().kind() == TypeKind.STRING) {
+          strings.add(fields.get(ordinal).name());
+        }
+      }
+    }
+    stringsRead = List.copyOf(strings);
+    // Output columns: fixed-width ones are gathered on the device, strings on the host.
+    TreeSet<Integer> leftHostSet = new TreeSet<>();
+    TreeSet<Integer> rightHostSet = new TreeSet<>();
+    for (int side = 0; side < 2; side++) {
+      List<Field> fields = side == 0 ? plan.left() : plan.right();
+      if (side == 1 && !plan.type().outputsRight()) {
+        break;
+      }
+      for (int i = 0; i < fields.size(); i++) {
+        boolean string = fields.get(i).type().kind() == TypeKind.STRING;
+        (string ? (side == 0 ? leftHostSet : rightHostSet) : (side == 0 ? leftRead : rightRead))
+            .add(i);
+      }
+    }
+    leftNeeded = List.copyOf(leftRead);
+    rightNeeded = List.copyOf(rightRead);
+    leftHost = List.copyOf(leftHostSet);
+    rightHost = List.copyOf(rightHostSet);
     int n = plan.output().size();
     outSide = new int[n];
     outOrdinal = new int[n];

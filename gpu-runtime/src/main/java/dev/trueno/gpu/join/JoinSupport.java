@@ -38,16 +38,10 @@ public final class JoinSupport {
       }
     }
     JoinColumns columns = new JoinColumns(plan);
-    for (int side = 0; side < 2; side++) {
-      List<Field> fields = side == 0 ? plan.left() : plan.right();
-      for (int ordinal : side == 0 ? columns.leftNeeded : columns.rightNeeded) {
-        Field f = fields.get(ordinal);
-        if (f.type().kind() == TypeKind.STRING) {
-          return "string column "
-              + f.name()
-              + " is read or output by the join, and strings are not gathered on the GPU yet";
-        }
-      }
+    if (!columns.stringsRead.isEmpty()) {
+      return "string column "
+          + columns.stringsRead.get(0)
+          + " is read by a join key or the condition, and the GPU does not read strings yet";
     }
     Expr condition = plan.condition();
     if (condition != null) {

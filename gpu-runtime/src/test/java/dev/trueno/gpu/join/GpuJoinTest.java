@@ -525,6 +525,43 @@ class GpuJoinTest {
     return out;
   }
 
+  @ParameterizedTest
+  @MethodSource("typesAndSides")
+  void stringColumnsAreGatheredOnTheHost(JoinType type, BuildSide side) {
+    List<Field> f =
+        List.of(field("k", DataType.LONG), field("s", DataType.STRING), field("v", DataType.INT));
+    JoinPlan plan =
+        new JoinPlan(
+            type,
+            side,
+            f,
+            f,
+            List.of(new ColumnRef(0, DataType.LONG, "k")),
+            List.of(new ColumnRef(0, DataType.LONG, "k")),
+            null);
+    assertThat(gpu.unsupportedReason(plan)).isNull();
+    Random r = new Random(17 + type.ordinal() * 3 + side.ordinal());
+    List<List<Object[]>> sides = new ArrayList<>();
+    for (int t = 0; t < 2; t++) {
+      List<Object[]> rows = new ArrayList<>();
+      for (int i = 0; i < 400; i++) {
+        rows.add(
+            new Object[] {
+              r.nextInt(12) == 0 ? null : (long) r.nextInt(50),
+              r.nextInt(8) == 0 ? null : "row-" + t + "-" + i + "-é".repeat(r.nextInt(4)),
+              (long) i
+            });
+      }
+      sides.add(rows);
+    }
+    List<List<Object[]>> left = split(sides.get(0), 90);
+    List<List<Object[]>> right = split(sides.get(1), 70);
+    List<List<Object>> actual = run(gpu, plan, left, right, 33);
+    List<List<Object>> expected = nestedLoopWidth(plan, left, right, 3);
+    assertThat(actual).hasSameSizeAs(expected);
+    assertThat(multiset(actual)).isEqualTo(multiset(expected));
+  }
+
   static Stream<Arguments> skewCases() {
     return Stream.of(
         Arguments.of(JoinType.INNER, BuildSide.RIGHT),

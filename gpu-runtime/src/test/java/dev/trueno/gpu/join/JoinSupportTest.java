@@ -60,9 +60,27 @@ class JoinSupportTest {
   }
 
   @Test
-  void stringColumnsAreRefusedWithAReason() {
-    assertThat(JoinSupport.unsupportedReason(plan(DataType.LONG, DataType.STRING, 1)))
-        .contains("string column p is read or output by the join")
-        .contains("not gathered on the GPU yet");
+  void stringColumnsThatAreOnlyOutputAreAccepted() {
+    assertThat(JoinSupport.unsupportedReason(plan(DataType.LONG, DataType.STRING, 1))).isNull();
+  }
+
+  @Test
+  void stringColumnsReadByTheConditionAreRefusedWithAReason() {
+    List<Field> side =
+        List.of(new Field("k", DataType.LONG, true), new Field("p", DataType.STRING, true));
+    ColumnRef k = new ColumnRef(0, DataType.LONG, "k");
+    JoinPlan plan =
+        new JoinPlan(
+            JoinType.INNER,
+            BuildSide.RIGHT,
+            side,
+            side,
+            List.of(k),
+            List.of(k),
+            new dev.trueno.core.expr.Comparison(
+                dev.trueno.core.expr.ComparisonOp.LESS_THAN,
+                new ColumnRef(1, DataType.STRING, "p"),
+                new ColumnRef(3, DataType.STRING, "p")));
+    assertThat(JoinSupport.unsupportedReason(plan)).isNotNull().contains("p");
   }
 }
