@@ -137,7 +137,7 @@ public final class GpuJoinBuild implements JoinBuild {
               + total
               + " rows would hold about "
               + need
-              + " bytes of device memory, over its budget of "
+              + " bytes of device memory, over its memory budget of "
               + budgetBytes
               + " bytes (partition the build side or raise the join's memory budget)");
     }

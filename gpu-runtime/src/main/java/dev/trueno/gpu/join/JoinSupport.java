@@ -29,6 +29,17 @@ public final class JoinSupport {
       return "joins on more than " + MAX_KEYS + " keys are not on the GPU yet (" + keys + " keys)";
     }
     for (int k = 0; k < keys; k++) {
+      DataType lt = plan.leftKeys().get(k).type();
+      DataType rt = plan.rightKeys().get(k).type();
+      if (!lt.equals(rt)) {
+        return "join key "
+            + (k + 1)
+            + " has different types on the two sides ("
+            + lt
+            + " and "
+            + rt
+            + ")";
+      }
       String reason = keyReason(plan.leftKeys().get(k), plan.left());
       if (reason == null) {
         reason = keyReason(plan.rightKeys().get(k), plan.right());

@@ -628,7 +628,7 @@ class GpuJoinTest {
                 TruenoException.class,
                 e -> assertThat(e.code()).isEqualTo(ErrorCode.MEMORY_EXHAUSTED))
             .hasMessageContaining("GPU join build of 5100 rows")
-            .hasMessageContaining("over its budget of 65536 bytes");
+            .hasMessageContaining("over its memory budget of 65536 bytes");
       }
     }
   }
