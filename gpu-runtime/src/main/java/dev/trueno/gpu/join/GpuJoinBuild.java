@@ -175,7 +175,7 @@ public final class GpuJoinBuild implements JoinBuild {
   long finishedBytes(long n) {
     long bytes = 0;
     for (int ordinal : needed) {
-      int w = JoinColumns.width(fields.get(ordinal).type());
+      int w = DeviceColumn.widthOf(fields.get(ordinal).type());
       bytes += bitsOrBytes(w, n) + bitsOrBytes(0, n);
     }
     long cap = capacityFor(n);
@@ -256,7 +256,7 @@ public final class GpuJoinBuild implements JoinBuild {
     retained = new DeviceColumn[fields.size()];
     for (int ordinal : needed) {
       Field f = fields.get(ordinal);
-      int w = JoinColumns.width(f.type());
+      int w = DeviceColumn.widthOf(f.type());
       DeviceBuffer values = own(bitsOrBytes(w, n), "column " + f.name());
       DeviceBuffer validity = own(bitsOrBytes(0, n), "validity of column " + f.name());
       retained[ordinal] = new DeviceColumn(f.name(), n, w, validity.pointer(), values.pointer());

@@ -514,7 +514,10 @@ public final class GpuJoinProbe implements JoinProbe {
     long validityBytes = (m + 7L) / 8;
     for (int c = 0; c < count; c++) {
       int side = columns.outSide[c];
-      int width = side == 2 ? 0 : JoinColumns.width(columns.outType[c]);
+      if (isHost(c)) {
+        continue; // gathered on the host below
+      }
+      int width = side == 2 ? 0 : DeviceColumn.widthOf(columns.outType[c]);
       long valueBytes = width == 0 ? validityBytes : (long) m * width;
       if (side == 2) {
         values[c] = kernels.scratch(OUTPUT + 2 * c, valueBytes, "join output");
@@ -531,8 +534,8 @@ public final class GpuJoinProbe implements JoinProbe {
       }
       boolean fromProbe = side == probeSide;
       CUdeviceptr idx = fromProbe ? probeIdx : buildIdx;
-      if (idx == null || isHost(c)) {
-        continue; // all NULL, or gathered on the host below
+      if (idx == null) {
+        continue; // all NULL
       }
       int ordinal = columns.outOrdinal[c];
       DeviceColumn src = fromProbe ? probeColumns.get(ordinal) : build.column(ordinal);
@@ -555,7 +558,7 @@ public final class GpuJoinProbe implements JoinProbe {
         ((BaseFixedWidthVector) v).allocateNew(m);
         v.getValidityBuffer().setZero(0, v.getValidityBuffer().capacity());
         if (values[c] != null) {
-          int width = columns.outSide[c] == 2 ? 0 : JoinColumns.width(columns.outType[c]);
+          int width = columns.outSide[c] == 2 ? 0 : DeviceColumn.widthOf(columns.outType[c]);
           long valueBytes = width == 0 ? validityBytes : (long) m * width;
           JCudaDriver.cuMemcpyDtoH(
               Pointer.to(v.getDataBuffer().nioBuffer(0, (int) valueBytes)), values[c], valueBytes);

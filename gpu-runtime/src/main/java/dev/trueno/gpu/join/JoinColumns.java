@@ -1,7 +1,5 @@
 package dev.trueno.gpu.join;
 
-import dev.trueno.core.error.ErrorCode;
-import dev.trueno.core.error.TruenoException;
 import dev.trueno.core.expr.ColumnRef;
 import dev.trueno.core.expr.Expr;
 import dev.trueno.core.plan.BuildSide;
@@ -11,6 +9,7 @@ import dev.trueno.core.types.DataType;
 import dev.trueno.core.types.Field;
 import dev.trueno.core.types.TypeKind;
 import dev.trueno.gpu.expr.DeviceExpr;
+import dev.trueno.gpu.transfer.DeviceColumn;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
@@ -127,23 +126,9 @@ final class JoinColumns {
     return plan.buildSide() == BuildSide.LEFT ? 0 : 1;
   }
 
-  /** Bytes per value in the transfer's layout (0: bit-packed boolean). */
-  static int width(DataType type) {
-    return switch (type.kind()) {
-      case BOOLEAN -> 0;
-      case BYTE -> 1;
-      case SHORT -> 2;
-      case INT, DATE, FLOAT -> 4;
-      case LONG, DOUBLE, TIMESTAMP -> 8;
-      case DECIMAL -> 16;
-      case STRING ->
-          throw new TruenoException(ErrorCode.INTERNAL, "strings reached the GPU join kernels");
-    };
-  }
-
   /** The kernels' description of a key column: width | kind << 8 (1 float, 2 double). */
   static int keyMeta(DataType type) {
     int kind = type.kind() == TypeKind.FLOAT ? 1 : type.kind() == TypeKind.DOUBLE ? 2 : 0;
-    return width(type) | kind << 8;
+    return DeviceColumn.widthOf(type) | kind << 8;
   }
 }
