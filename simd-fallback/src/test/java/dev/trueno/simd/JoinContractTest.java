@@ -996,13 +996,15 @@ public abstract class JoinContractTest {
       }
       JoinContractTest test = (JoinContractTest) property.testInstance();
       String reason = null;
-      for (boolean condition : new boolean[] {false, true}) {
-        for (JoinPlan p : propertyPlans(2, condition)) {
-          try {
-            test.assumeRuns(p);
-            return SkipResult.doNotSkip();
-          } catch (TestAbortedException e) {
-            reason = e.getMessage();
+      for (int keys = 1; keys <= 2; keys++) {
+        for (boolean condition : new boolean[] {false, true}) {
+          for (JoinPlan p : propertyPlans(keys, condition)) {
+            try {
+              test.assumeRuns(p);
+              return SkipResult.doNotSkip();
+            } catch (TestAbortedException e) {
+              reason = e.getMessage();
+            }
           }
         }
       }
