@@ -22,6 +22,7 @@ import dev.trueno.core.plan.JoinType;
 import dev.trueno.core.types.DataType;
 import dev.trueno.core.types.Field;
 import dev.trueno.gpu.GpuBackend;
+import dev.trueno.gpu.GpuSettings;
 import dev.trueno.gpu.GpuTests;
 import dev.trueno.gpu.memory.DeviceMemoryPool;
 import dev.trueno.simd.TestBatches;
@@ -348,6 +349,61 @@ class GpuJoinTest {
         });
   }
 
+  /**
+   * Morsels of a few dozen rows: the build appends many morsels at unaligned rows (bit-packed
+   * validity and booleans across morsel boundaries) and each probe batch spans several morsels.
+   */
+  @ParameterizedTest
+  @MethodSource("typesAndSides")
+  void smallMorselsOnBothSidesJoinLikeTheReference(JoinType type, BuildSide side) {
+    Random r = new Random(99 + type.ordinal() * 7 + side.ordinal());
+    List<List<Object[]>> left = split(rows(r, LEFT, 700, 50, 0.1), 150);
+    List<List<Object[]>> right = split(rows(r, RIGHT, 500, 50, 0.1), 130);
+    GpuBackend small = new GpuBackend(pool, GpuSettings.DEFAULTS.withMorselBytes(3000));
+    Expr cond =
+        new Comparison(
+            ComparisonOp.GREATER_THAN_OR_EQUAL,
+            new dev.trueno.core.expr.Cast(
+                new ColumnRef(LEFT.size() + 4, DataType.SHORT, "s"), DataType.INT, false),
+            new ColumnRef(1, DataType.INT, "a"));
+    for (Expr condition : java.util.Arrays.asList(null, cond)) {
+      JoinPlan plan = plan(type, side, condition);
+      List<List<Object>> actual = run(small, plan, left, right, 29);
+      List<List<Object>> expected =
+          nestedLoop(
+              plan,
+              left,
+              right,
+              condition == null
+                  ? null
+                  : row -> {
+                    Long sv = (Long) row[LEFT.size() + 4];
+                    Long a = (Long) row[1];
+                    return sv == null || a == null ? null : sv >= a;
+                  });
+      assertThat(actual).hasSameSizeAs(expected);
+      assertThat(multiset(actual)).isEqualTo(multiset(expected));
+      assertThat(multiset(actual))
+          .isEqualTo(multiset(run(new ScalarBackend(), plan, left, right, 29)));
+    }
+  }
+
+  @Test
+  void buildBeyondTheDevicePoolFailsWithMemoryExhausted() {
+    Random r = new Random(2);
+    JoinPlan plan = plan(JoinType.INNER, BuildSide.RIGHT, null);
+    try (DeviceMemoryPool tiny = DeviceMemoryPool.create(GpuTests.deviceOrSkip(), "tiny", 1 << 20);
+        JoinBuild build = new GpuBackend(tiny).createJoinBuild(plan, allocator, Long.MAX_VALUE);
+        VectorSchemaRoot batch =
+            TestBatches.batch(allocator, RIGHT, rows(r, RIGHT, 50_000, 10, 0))) {
+      assertThatThrownBy(() -> build.add(batch))
+          .isInstanceOfSatisfying(
+              TruenoException.class,
+              e -> assertThat(e.code()).isEqualTo(ErrorCode.MEMORY_EXHAUSTED))
+          .hasMessageContaining("GPU memory pool 'tiny' has only");
+    }
+  }
+
   @ParameterizedTest
   @MethodSource("typesAndSides")
   void emptyBuildOrProbeSide(JoinType type, BuildSide side) {
@@ -556,10 +612,14 @@ class GpuJoinTest {
     }
     List<List<Object[]>> left = split(sides.get(0), 90);
     List<List<Object[]>> right = split(sides.get(1), 70);
-    List<List<Object>> actual = run(gpu, plan, left, right, 33);
     List<List<Object>> expected = nestedLoopWidth(plan, left, right, 3);
-    assertThat(actual).hasSameSizeAs(expected);
-    assertThat(multiset(actual)).isEqualTo(multiset(expected));
+    // Default morsels, then morsels of a few dozen rows (probe batches spanning several).
+    for (GpuBackend backend :
+        List.of(gpu, new GpuBackend(pool, GpuSettings.DEFAULTS.withMorselBytes(700)))) {
+      List<List<Object>> actual = run(backend, plan, left, right, 33);
+      assertThat(actual).hasSameSizeAs(expected);
+      assertThat(multiset(actual)).isEqualTo(multiset(expected));
+    }
   }
 
   static Stream<Arguments> skewCases() {
