@@ -126,10 +126,16 @@ final class VectorJoinProbe implements JoinProbe {
       cursor = table.probe(keyed, keys.ordinals(), false, false);
       phase = TAIL;
       prepareTail();
+    } else if (plain && !probeIsLeft) {
+      // Semi, anti, existence built on the left: mark the matched build rows, key by key.
+      cursor = table.probe(keyed, keys.ordinals(), false, false);
+      cursor.markAllMatches();
+      phase = TAIL;
+      prepareTail();
     } else {
-      // Build rows to mark (built on the left), or a condition to decide matches pair by pair.
-      cursor = table.probe(keyed, keys.ordinals(), false, plain && tracking);
-      rowMatched = plain ? null : new boolean[n];
+      // A condition decides matches pair by pair.
+      cursor = table.probe(keyed, keys.ordinals(), false, false);
+      rowMatched = new boolean[n];
       phase = PAIRS;
     }
   }
