@@ -69,6 +69,8 @@ public final class GpuJoinBuild implements JoinBuild {
   private long rows;
   private boolean finished;
   private boolean closed;
+  private final java.util.concurrent.atomic.AtomicBoolean probed =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   // The finished build (device memory).
   private final List<DeviceBuffer> held = new ArrayList<>();
@@ -129,7 +131,8 @@ public final class GpuJoinBuild implements JoinBuild {
     for (int ordinal : hostColumns) {
       batchHostBytes += batch.getVector(ordinal).getBufferSize();
     }
-    long need = finishedBytes(total) + hostBytes + batchHostBytes;
+    long deviceNeed = finishedBytes(total);
+    long need = deviceNeed + hostBytes + batchHostBytes;
     if (total >= Integer.MAX_VALUE || need > budgetBytes) {
       throw new TruenoException(
           ErrorCode.MEMORY_EXHAUSTED,
@@ -142,14 +145,16 @@ public final class GpuJoinBuild implements JoinBuild {
               + " bytes (partition the build side or raise the join's memory budget)");
     }
     long room = pool.budgetBytes() - pool.usedBytes();
-    if (need > room) {
+    // finish() also needs, for a while, the sort of (slot, row) pairs and the transfer buffers.
+    long peak = deviceNeed + transientBytes(total);
+    if (peak > room) {
       throw new TruenoException(
           ErrorCode.MEMORY_EXHAUSTED,
           "GPU join build of "
               + total
-              + " rows would hold about "
-              + need
-              + " bytes of device memory, but GPU memory pool '"
+              + " rows would need about "
+              + peak
+              + " bytes of device memory while it is finished, but GPU memory pool '"
               + pool.name()
               + "' has only "
               + room
@@ -185,6 +190,18 @@ public final class GpuJoinBuild implements JoinBuild {
       bytes += Math.max(1, n);
     }
     return bytes;
+  }
+
+  /** Device bytes {@link #finish} holds only while it runs: sort keys, row slots, transfers. */
+  private long transientBytes(long n) {
+    long padded = Long.highestOneBit(Math.max(1, n - 1)) << 1;
+    long columnBytes = 0;
+    for (int ordinal : needed) {
+      int w = DeviceColumn.widthOf(fields.get(ordinal).type());
+      columnBytes += bitsOrBytes(w, n) + bitsOrBytes(0, n);
+    }
+    long transfers = settings.maxInFlight() * Math.min(settings.morselBytes(), columnBytes);
+    return 8 * padded + 4 * n + transfers;
   }
 
   private static long bitsOrBytes(int width, long n) {
@@ -353,6 +370,22 @@ public final class GpuJoinBuild implements JoinBuild {
         Pointer.to(runStart.pointer()),
         Pointer.to(runEnd.pointer()),
         Pointer.to(sortedRows.pointer()));
+  }
+
+  /**
+   * Registers a probe: a build that tracks matches (its match flags are written by the probe) has
+   * exactly one.
+   */
+  void registerProbe() {
+    if (probed.getAndSet(true) && plan.tracksBuildMatches()) {
+      throw new TruenoException(
+          ErrorCode.INTERNAL,
+          "A GPU join build that tracks build matches ("
+              + plan.type()
+              + ", build "
+              + plan.buildSide()
+              + ") can have only one probe");
+    }
   }
 
   void checkFinished() {

@@ -106,6 +106,7 @@ public final class GpuJoinProbe implements JoinProbe {
       throw new TruenoException(
           ErrorCode.INTERNAL, "A GPU join build was probed with a different plan");
     }
+    build.registerProbe();
     this.plan = plan;
     this.build = build;
     this.columns = build.columns;

@@ -389,6 +389,20 @@ class GpuJoinTest {
   }
 
   @Test
+  void buildThatTracksMatchesHasOnlyOneProbe() {
+    JoinPlan plan = plan(JoinType.LEFT_OUTER, BuildSide.LEFT, null);
+    try (JoinBuild build = gpu.createJoinBuild(plan, allocator, Long.MAX_VALUE)) {
+      build.finish();
+      try (JoinProbe first = gpu.createJoinProbe(plan, build, allocator)) {
+        assertThatThrownBy(() -> gpu.createJoinProbe(plan, build, allocator).close())
+            .isInstanceOf(TruenoException.class)
+            .hasMessageContaining("can have only one probe");
+        assertThat(first.finish(10)).isNull();
+      }
+    }
+  }
+
+  @Test
   void buildBeyondTheDevicePoolFailsWithMemoryExhausted() {
     Random r = new Random(2);
     JoinPlan plan = plan(JoinType.INNER, BuildSide.RIGHT, null);
