@@ -2,12 +2,18 @@ package dev.trueno.gpu;
 
 import dev.trueno.core.backend.Aggregator;
 import dev.trueno.core.backend.Backend;
+import dev.trueno.core.backend.JoinBuild;
+import dev.trueno.core.backend.JoinProbe;
 import dev.trueno.core.error.ErrorCode;
 import dev.trueno.core.error.TruenoException;
 import dev.trueno.core.plan.AggregatePlan;
+import dev.trueno.core.plan.JoinPlan;
 import dev.trueno.gpu.agg.GpuHashAggregator;
 import dev.trueno.gpu.agg.GroupedSupport;
 import dev.trueno.gpu.device.CudaDevice;
+import dev.trueno.gpu.join.GpuJoinBuild;
+import dev.trueno.gpu.join.GpuJoinProbe;
+import dev.trueno.gpu.join.JoinSupport;
 import dev.trueno.gpu.memory.DeviceMemoryPool;
 import dev.trueno.gpu.memory.PinnedMemoryPool;
 import org.apache.arrow.memory.BufferAllocator;
@@ -16,7 +22,9 @@ import org.apache.arrow.memory.BufferAllocator;
  * The CUDA backend. This slice runs, in COMPLETE and PARTIAL modes and with results equal to the
  * scalar backend's: global aggregates (SUM, COUNT, MIN, MAX, AVG over int, bigint and double
  * columns) and a hash group-by on 1 or 2 int/bigint key columns with COUNT(*), COUNT, SUM, MIN and
- * MAX of int/bigint columns; every other plan gets a reason from {@link #unsupportedReason}.
+ * MAX of int/bigint columns; hash joins on 1 to 4 fixed-width keys with fixed-width columns and a
+ * condition the device can evaluate ({@link JoinSupport}); every other plan gets a reason from
+ * {@link #unsupportedReason}.
  */
 public final class GpuBackend implements Backend {
   private static final Object SHARED_LOCK = new Object();
@@ -108,6 +116,46 @@ public final class GpuBackend implements Backend {
     return usesReductionKernels(plan)
         ? new GpuGlobalAggregator(plan, device, devicePool, allocator)
         : new GpuHashAggregator(plan, device, devicePool, allocator, settings);
+  }
+
+  @Override
+  public String unsupportedReason(JoinPlan plan) {
+    return JoinSupport.unsupportedReason(plan);
+  }
+
+  @Override
+  public JoinBuild createJoinBuild(JoinPlan plan, BufferAllocator allocator, long budgetBytes) {
+    CudaDevice device = usableDevice();
+    String reason = unsupportedReason(plan);
+    if (reason != null) {
+      throw new TruenoException(
+          ErrorCode.UNSUPPORTED, "The GPU backend cannot run this join: " + reason);
+    }
+    DeviceMemoryPool devicePool = pool != null ? pool : sharedPool(device, settings);
+    if (pool == null) {
+      startPinnedPool(settings);
+    }
+    return new GpuJoinBuild(plan, device, devicePool, allocator, budgetBytes, settings);
+  }
+
+  @Override
+  public JoinProbe createJoinProbe(JoinPlan plan, JoinBuild build, BufferAllocator allocator) {
+    if (!(build instanceof GpuJoinBuild gpuBuild)) {
+      throw new TruenoException(
+          ErrorCode.INTERNAL,
+          "The GPU backend can only probe its own join builds, not " + build.getClass().getName());
+    }
+    return new GpuJoinProbe(plan, gpuBuild, allocator);
+  }
+
+  private static CudaDevice usableDevice() {
+    CudaDevice.Discovery discovery = CudaDevice.discover();
+    if (!discovery.usable()) {
+      throw new TruenoException(
+          ErrorCode.UNSUPPORTED,
+          "The GPU backend cannot run here: " + discovery.unavailableReason());
+    }
+    return discovery.device();
   }
 
   /**

@@ -17,21 +17,28 @@ import jcuda.driver.JCudaDriver;
 /**
  * A stream, kernel launches on it and named scratch buffers from the device memory pool, kept and
  * grown across morsels (freeing device memory synchronizes the device, so it is not done per
- * morsel). Not thread-safe: one per aggregator.
+ * morsel). Not thread-safe: one per aggregator or join build/probe.
  */
-final class DeviceKernels implements AutoCloseable {
+public final class DeviceKernels implements AutoCloseable {
   /** Threads per block; THREADS in common.cuh. */
-  static final int THREADS = 256;
+  public static final int THREADS = 256;
 
   // Enough blocks to fill any current GPU; kernels loop over the rest (grid stride).
   private static final int MAX_BLOCKS = 32_768;
 
-  final CudaDevice device;
-  final DeviceMemoryPool pool;
-  final CUstream stream = new CUstream();
+  /** The device the kernels run on. */
+  public final CudaDevice device;
+
+  /** Where scratch buffers come from. */
+  public final DeviceMemoryPool pool;
+
+  /** The stream every launch and copy of this object is ordered on. */
+  public final CUstream stream = new CUstream();
+
   private final List<DeviceBuffer> scratch = new ArrayList<>();
 
-  DeviceKernels(CudaDevice device, DeviceMemoryPool pool) {
+  /** A new stream on {@code device}; scratch buffers from {@code pool}. */
+  public DeviceKernels(CudaDevice device, DeviceMemoryPool pool) {
     this.device = device;
     this.pool = pool;
     device.makeCurrent();
@@ -42,16 +49,18 @@ final class DeviceKernels implements AutoCloseable {
     }
   }
 
-  static int blocks(long items) {
+  /** Blocks for a grid-stride launch over {@code items} items. */
+  public static int blocks(long items) {
     return (int) Math.max(1, Math.min(MAX_BLOCKS, (items + THREADS - 1) / THREADS));
   }
 
   /** Enqueues {@code kernel} over {@code items} items (grid stride) on this stream. */
-  void launch(String kernel, long items, Pointer... args) {
+  public void launch(String kernel, long items, Pointer... args) {
     launchBlocks(kernel, blocks(items), args);
   }
 
-  void launchBlocks(String kernel, int blocks, Pointer... args) {
+  /** Enqueues {@code kernel} with {@code blocks} blocks on this stream. */
+  public void launchBlocks(String kernel, int blocks, Pointer... args) {
     try {
       JCudaDriver.cuLaunchKernel(
           device.function(kernel), blocks, 1, 1, THREADS, 1, 1, 0, stream, Pointer.to(args), null);
@@ -60,7 +69,8 @@ final class DeviceKernels implements AutoCloseable {
     }
   }
 
-  void sync(String action) {
+  /** Waits for this stream's work; a CUDA error names {@code action}. */
+  public void sync(String action) {
     try {
       JCudaDriver.cuStreamSynchronize(stream);
     } catch (CudaException e) {
@@ -69,14 +79,15 @@ final class DeviceKernels implements AutoCloseable {
   }
 
   /** Copies {@code values} to {@code target} (waits for this stream first). */
-  void upload(long[] values, CUdeviceptr target) {
+  public void upload(long[] values, CUdeviceptr target) {
     if (values.length > 0) {
       sync("wait before an upload");
       JCudaDriver.cuMemcpyHtoD(target, Pointer.to(values), values.length * 8L);
     }
   }
 
-  void upload(int[] values, CUdeviceptr target) {
+  /** Copies {@code values} to {@code target} (waits for this stream first). */
+  public void upload(int[] values, CUdeviceptr target) {
     if (values.length > 0) {
       sync("wait before an upload");
       JCudaDriver.cuMemcpyHtoD(target, Pointer.to(values), values.length * 4L);
@@ -84,7 +95,7 @@ final class DeviceKernels implements AutoCloseable {
   }
 
   /** Copies device pointers (their values) to {@code target}: kernels read them as an array. */
-  void upload(CUdeviceptr[] pointers, CUdeviceptr target) {
+  public void upload(CUdeviceptr[] pointers, CUdeviceptr target) {
     if (pointers.length > 0) {
       sync("wait before an upload");
       JCudaDriver.cuMemcpyHtoD(target, Pointer.to(pointers), pointers.length * 8L);
@@ -92,7 +103,7 @@ final class DeviceKernels implements AutoCloseable {
   }
 
   /** Reads {@code count} longs at {@code source} after this stream's work is done. */
-  long[] download(CUdeviceptr source, int count) {
+  public long[] download(CUdeviceptr source, int count) {
     sync("wait for the GPU aggregation");
     long[] out = new long[count];
     try {
@@ -103,7 +114,8 @@ final class DeviceKernels implements AutoCloseable {
     return out;
   }
 
-  void zero(CUdeviceptr target, long bytes) {
+  /** Enqueues zeroing {@code bytes} at {@code target}. */
+  public void zero(CUdeviceptr target, long bytes) {
     JCudaDriver.cuMemsetD8Async(target, (byte) 0, bytes, stream);
   }
 
@@ -112,7 +124,7 @@ final class DeviceKernels implements AutoCloseable {
    *
    * @throws TruenoException MEMORY_EXHAUSTED when the pool has no room
    */
-  CUdeviceptr scratch(int slot, long bytes, String purpose) {
+  public CUdeviceptr scratch(int slot, long bytes, String purpose) {
     while (scratch.size() <= slot) {
       scratch.add(null);
     }
@@ -140,7 +152,7 @@ final class DeviceKernels implements AutoCloseable {
   }
 
   /** Frees the scratch buffers (after the stream's work is done). */
-  void releaseScratch() {
+  public void releaseScratch() {
     RuntimeException first = null;
     try {
       sync("wait before freeing scratch buffers");

@@ -97,7 +97,7 @@ public final class GpuHashAggregator implements Aggregator {
               ? plan.input().get(calls.columns.get(c)).type()
               : calls.exprs.get(c - transferred).type();
       int kind = type.kind() == TypeKind.FLOAT ? 1 : type.kind() == TypeKind.DOUBLE ? 2 : 0;
-      columnMeta[c] = width(type) | kind << 8;
+      columnMeta[c] = DeviceColumn.widthOf(type) | kind << 8;
     }
     DeviceKernels k = new DeviceKernels(device, pool);
     DeviceHashTable t = null;
@@ -140,20 +140,6 @@ public final class GpuHashAggregator implements Aggregator {
     this.kernels = k;
     this.table = t;
     this.pager = p;
-  }
-
-  /** Bytes per value as the transfer lays the column out (0: bit-packed boolean). */
-  private static int width(DataType type) {
-    return switch (type.kind()) {
-      case BOOLEAN -> 0;
-      case BYTE -> 1;
-      case SHORT -> 2;
-      case INT, DATE, FLOAT -> 4;
-      case LONG, DOUBLE, TIMESTAMP -> 8;
-      case DECIMAL -> 16;
-      case STRING ->
-          throw new TruenoException(ErrorCode.INTERNAL, "strings reached the GPU aggregation");
-    };
   }
 
   @Override
