@@ -107,8 +107,12 @@ final class VectorJoinProbe implements JoinProbe {
     if (!keyVectors.isEmpty()) {
       List<FieldVector> all = new ArrayList<>(probeVectors);
       all.addAll(keyVectors);
-      keyed = new VectorSchemaRoot(all);
-      keyed.setRowCount(n);
+      List<org.apache.arrow.vector.types.pojo.Field> fields = new ArrayList<>();
+      for (FieldVector v : all) {
+        fields.add(v.getField());
+      }
+      // A view of the caller's batch plus the key vectors; setRowCount would resize its vectors.
+      keyed = new VectorSchemaRoot(fields, all, n);
     }
     probeColumns = new JoinGather.Source[probeVectors.size()];
     for (int c = 0; c < probeColumns.length; c++) {
