@@ -18,7 +18,10 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.spark.TaskContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.execution.joins.EmptyHashedRelation$;
 import org.apache.spark.sql.execution.joins.HashedRelation;
+import org.apache.spark.sql.execution.joins.LongHashedRelation;
+import org.apache.spark.sql.execution.joins.ValueRowWithKeyIndex;
 import org.apache.spark.sql.execution.metric.SQLMetric;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.vectorized.ArrowColumnVector;
@@ -160,6 +163,54 @@ final class JoinTask implements Serializable {
     metrics.buildRows().add(build.rowCount());
   }
 
+  /**
+   * Every row of a broadcast relation. Rows with NULL keys may be missing, which is fine for the
+   * joins Spark broadcasts (the build side's unmatched rows are never output).
+   */
+  private static Iterator<InternalRow> relationRows(HashedRelation relation) {
+    if (relation == EmptyHashedRelation$.MODULE$) {
+      return java.util.Collections.emptyIterator();
+    }
+    if (relation instanceof LongHashedRelation) {
+      // A long-keyed relation cannot list its values directly: walk its distinct keys instead.
+      scala.collection.Iterator<InternalRow> keys = relation.keys();
+      return new Iterator<>() {
+        private scala.collection.Iterator<InternalRow> values = scala.collection.Iterator.empty();
+
+        @Override
+        public boolean hasNext() {
+          while (!values.hasNext() && keys.hasNext()) {
+            scala.collection.Iterator<InternalRow> v = relation.get(keys.next().getLong(0));
+            if (v != null) {
+              values = v;
+            }
+          }
+          return values.hasNext();
+        }
+
+        @Override
+        public InternalRow next() {
+          if (!hasNext()) {
+            throw new NoSuchElementException();
+          }
+          return values.next();
+        }
+      };
+    }
+    scala.collection.Iterator<ValueRowWithKeyIndex> values = relation.valuesWithKeyIndex();
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return values.hasNext();
+      }
+
+      @Override
+      public InternalRow next() {
+        return values.next().getValue();
+      }
+    };
+  }
+
   /** One task's state; everything it holds is freed when the task ends, also on failure. */
   private final class Run implements Iterator<ColumnarBatch> {
     final BufferAllocator allocator;
@@ -211,23 +262,7 @@ final class JoinTask implements Serializable {
 
     /** Converts the broadcast relation's rows to Arrow once and builds from them. */
     private JoinBuild buildFromBroadcast(BufferAllocator sharedAllocator) {
-      HashedRelation relation = broadcast.value().asReadOnlyCopy();
-      Iterator<InternalRow> rows =
-          new Iterator<>() {
-            private final scala.collection.Iterator<
-                    org.apache.spark.sql.execution.joins.ValueRowWithKeyIndex>
-                values = relation.valuesWithKeyIndex();
-
-            @Override
-            public boolean hasNext() {
-              return values.hasNext();
-            }
-
-            @Override
-            public InternalRow next() {
-              return values.next().getValue();
-            }
-          };
+      Iterator<InternalRow> rows = relationRows(broadcast.value().asReadOnlyCopy());
       JoinBuild build = backend.createJoinBuild(plan, sharedAllocator, buildMemoryBytes);
       try (ArrowInput.Batches input =
           ArrowInput.fromRows(
