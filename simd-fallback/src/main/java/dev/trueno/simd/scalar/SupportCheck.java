@@ -14,9 +14,11 @@ import dev.trueno.core.expr.UnscaledValue;
 import dev.trueno.core.plan.AggregateCall;
 import dev.trueno.core.plan.AggregateFunction;
 import dev.trueno.core.plan.AggregatePlan;
+import dev.trueno.core.plan.JoinPlan;
 import dev.trueno.core.types.DataType;
 import dev.trueno.core.types.Field;
 import dev.trueno.core.types.TypeKind;
+import java.util.ArrayList;
 import java.util.List;
 
 /** Decides whether the scalar backend reproduces a plan exactly, and says why not. */
@@ -45,6 +47,44 @@ final class SupportCheck {
         if (reason != null) {
           return "result expression: " + reason;
         }
+      }
+    }
+    return null;
+  }
+
+  /** A readable reason the join cannot run exactly, or null when it can. */
+  static String unsupportedReason(JoinPlan plan) {
+    for (int k = 0; k < plan.leftKeys().size(); k++) {
+      Expr left = plan.leftKeys().get(k);
+      Expr right = plan.rightKeys().get(k);
+      String reason = expr(left, plan.left());
+      if (reason != null) {
+        return "left join key " + k + ": " + reason;
+      }
+      reason = expr(right, plan.right());
+      if (reason != null) {
+        return "right join key " + k + ": " + reason;
+      }
+      if (!left.type().equals(right.type())) {
+        return "join key "
+            + k
+            + " compares "
+            + left.type()
+            + " with "
+            + right.type()
+            + "; Spark casts both keys to one type before planning a hash join";
+      }
+    }
+    Expr condition = plan.condition();
+    if (condition != null) {
+      List<Field> joined = new ArrayList<>(plan.left());
+      joined.addAll(plan.right());
+      String reason = expr(condition, joined);
+      if (reason != null) {
+        return "join condition: " + reason;
+      }
+      if (condition.type().kind() != TypeKind.BOOLEAN) {
+        return "join condition is " + condition.type() + ", not boolean";
       }
     }
     return null;
