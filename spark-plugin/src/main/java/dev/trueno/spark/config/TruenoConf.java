@@ -95,8 +95,11 @@ public final class TruenoConf {
           "The most memory the build side of one Trueno hash join may hold (its retained "
               + "columns and hash table): per task for shuffled joins, per executor and broadcast "
               + "for broadcast joins. It is taken from `spark.trueno.memory.taskBytes`, so keep it "
-              + "below that. A build side that does not fit fails the task with an error naming "
-              + "this key.");
+              + "below that. A shuffled join whose build side does not fit splits both sides by "
+              + "key hash into 16 parts in Spark's local directories and joins them one at a time "
+              + "(a part still too large is split again, up to 3 levels); a build side that still "
+              + "does not fit (one key with too many rows), or a broadcast one, fails the task with "
+              + "an error naming this key.");
 
   public static final ConfigEntry<Boolean> SCAN_ENABLED =
       ConfigEntry.bool(

@@ -10,14 +10,26 @@ import dev.trueno.core.plan.JoinPlan;
 import dev.trueno.gpu.GpuSettings;
 import dev.trueno.spark.config.TruenoConf;
 import java.io.Serializable;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
 import java.util.Iterator;
+import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.function.Supplier;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.VectorUnloader;
+import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
+import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.spark.TaskContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.Attribute;
+import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.execution.joins.EmptyHashedRelation$;
 import org.apache.spark.sql.execution.joins.HashedRelation;
 import org.apache.spark.sql.execution.joins.LongHashedRelation;
@@ -27,6 +39,7 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.vectorized.ArrowColumnVector;
 import org.apache.spark.sql.vectorized.ColumnVector;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
+import scala.collection.immutable.Seq;
 
 /**
  * What one Spark task of {@link TruenoHashJoinExec} does: build (or take the executor's shared
@@ -47,6 +60,15 @@ final class JoinTask implements Serializable {
   private final long buildMemoryBytes;
   private final GpuSettings gpuSettings;
   private final Metrics metrics;
+  // Spark's key expressions and each side's attributes: the spill path hashes keys as Spark's
+  // own hash relation compares them (the bytes of the key's UnsafeRow).
+  private final Seq<Expression> leftKeys;
+  private final Seq<Expression> rightKeys;
+  private final Seq<Attribute> leftOutput;
+  private final Seq<Attribute> rightOutput;
+
+  /** How many times a part that is still too large is split again before the task fails. */
+  static final int MAX_SPILL_DEPTH = 3;
 
   /** The node's SQL metrics, as the task updates them. */
   record Metrics(
@@ -69,7 +91,11 @@ final class JoinTask implements Serializable {
       long taskMemoryBytes,
       long buildMemoryBytes,
       GpuSettings gpuSettings,
-      Metrics metrics) {
+      Metrics metrics,
+      Seq<Expression> leftKeys,
+      Seq<Expression> rightKeys,
+      Seq<Attribute> leftOutput,
+      Seq<Attribute> rightOutput) {
     this.plan = plan;
     this.backendChoice = backendChoice;
     this.leftType = leftType;
@@ -80,6 +106,10 @@ final class JoinTask implements Serializable {
     this.buildMemoryBytes = buildMemoryBytes;
     this.gpuSettings = gpuSettings;
     this.metrics = metrics;
+    this.leftKeys = leftKeys;
+    this.rightKeys = rightKeys;
+    this.leftOutput = leftOutput;
+    this.rightOutput = rightOutput;
   }
 
   private StructType buildType() {
@@ -125,13 +155,19 @@ final class JoinTask implements Serializable {
   }
 
   private TruenoException buildTooLarge(TruenoException cause) {
+    return buildTooLarge(cause, "");
+  }
+
+  private TruenoException buildTooLarge(TruenoException cause, String where) {
     return new TruenoException(
         ErrorCode.MEMORY_EXHAUSTED,
         "The build side of a Trueno hash join ("
             + plan.type()
             + ", build "
             + plan.buildSide()
-            + ") needs more than "
+            + ")"
+            + where
+            + " needs more than "
             + TruenoConf.JOIN_BUILD_MEMORY_BYTES.key()
             + "="
             + buildMemoryBytes
@@ -211,16 +247,28 @@ final class JoinTask implements Serializable {
     };
   }
 
+  /** A part of a join that was split by key hash: its two sides' files. */
+  private record Part(Path buildFile, Path probeFile, int depth) {}
+
   /** One task's state; everything it holds is freed when the task ends, also on failure. */
   private final class Run implements Iterator<ColumnarBatch> {
     final BufferAllocator allocator;
     final Backend backend;
+    final long taskAttemptId;
     ArrowInput.Batches buildInput;
     ArrowInput.Batches probeInput;
     Broadcast<HashedRelation> broadcast;
     private BroadcastBuilds.Shared shared;
     private JoinBuild ownBuild;
     private JoinProbe probe;
+    // Where the current probe's batches come from (the probe input, or a part's file); null at
+    // the end.
+    private Supplier<VectorSchemaRoot> probeSource;
+    private SpillFiles.Reader probeReader;
+    private Path probeFile;
+    private final Deque<Part> parts = new ArrayDeque<>();
+    private Path spillFolder;
+    private int spillNames;
     private boolean started;
     private boolean probing;
     private boolean finishing;
@@ -231,9 +279,9 @@ final class JoinTask implements Serializable {
 
     Run() {
       TaskContext ctx = TaskContext.get();
-      long attempt = ctx == null ? -1 : ctx.taskAttemptId();
+      taskAttemptId = ctx == null ? -1 : ctx.taskAttemptId();
       backend = Backends.create(backendChoice, gpuSettings);
-      allocator = ArrowMemory.forTask("trueno-join", attempt, taskMemoryBytes);
+      allocator = ArrowMemory.forTask("trueno-join", taskAttemptId, taskMemoryBytes);
       if (ctx != null) {
         ctx.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) c -> close());
       }
@@ -241,7 +289,6 @@ final class JoinTask implements Serializable {
 
     private void start() {
       started = true;
-      JoinBuild build;
       if (broadcast != null) {
         BroadcastBuilds.Acquired acquired =
             BroadcastBuilds.acquire(
@@ -249,15 +296,216 @@ final class JoinTask implements Serializable {
                 taskMemoryBytes,
                 this::buildFromBroadcast);
         shared = acquired.shared();
-        build = shared.build();
-      } else {
-        ownBuild = backend.createJoinBuild(plan, allocator, buildMemoryBytes);
-        buildAll(ownBuild, buildInput);
-        buildInput.close();
-        buildInput = null;
-        build = ownBuild;
+        probe = backend.createJoinProbe(plan, shared.build(), allocator);
+        probeSource = inputSource(probeInput);
+        return;
       }
-      probe = backend.createJoinProbe(plan, build, allocator);
+      if (!buildFromInput()) {
+        nextPart();
+        return;
+      }
+      probe = backend.createJoinProbe(plan, ownBuild, allocator);
+      probeSource = inputSource(probeInput);
+    }
+
+    /**
+     * Builds from the build child's batches, or, when the build outgrows its budget, splits both
+     * children into parts on disk and returns false.
+     *
+     * <p>The build takes over each batch's buffers, so to be able to re-read what it already holds
+     * the task keeps a reference to every batch's buffers (no copy) until the build is finished.
+     */
+    private boolean buildFromInput() {
+      JoinBuild build = backend.createJoinBuild(plan, allocator, buildMemoryBytes);
+      ownBuild = build;
+      List<ArrowRecordBatch> kept = new ArrayList<>();
+      List<Schema> keptSchemas = new ArrayList<>();
+      long start = System.nanoTime();
+      try {
+        while (buildInput.hasNext()) {
+          VectorSchemaRoot batch = buildInput.next();
+          if (batch.getRowCount() == 0) {
+            continue;
+          }
+          try (VectorSchemaRoot own = takeOver(batch)) {
+            kept.add(new VectorUnloader(own).getRecordBatch());
+            keptSchemas.add(own.getSchema());
+            build.add(own);
+          }
+        }
+        build.finish();
+      } catch (TruenoException e) {
+        if (e.code() != ErrorCode.MEMORY_EXHAUSTED) {
+          throw e;
+        }
+        ownBuild = null;
+        build.close();
+        spillInput(kept, keptSchemas);
+        return false;
+      } finally {
+        kept.forEach(ArrowRecordBatch::close);
+        metrics.buildTime().add(System.nanoTime() - start);
+      }
+      metrics.buildRows().add(build.rowCount());
+      buildInput.close();
+      buildInput = null;
+      return true;
+    }
+
+    /** A root of this task's allocator that takes over {@code batch}'s buffers (no copy). */
+    private VectorSchemaRoot takeOver(VectorSchemaRoot batch) {
+      VectorSchemaRoot own = VectorSchemaRoot.create(batch.getSchema(), allocator);
+      for (int i = 0; i < batch.getFieldVectors().size(); i++) {
+        batch.getVector(i).makeTransferPair(own.getVector(i)).transfer();
+      }
+      own.setRowCount(batch.getRowCount());
+      return own;
+    }
+
+    private Schema schema(BuildSide side) {
+      return ArrowInput.arrowSchema(side == BuildSide.LEFT ? leftType : rightType, timeZone);
+    }
+
+    private SpillFiles.Partitioner partitioner(boolean buildSide, int depth) {
+      boolean left = (plan.buildSide() == BuildSide.LEFT) == buildSide;
+      if (spillFolder == null) {
+        spillFolder = SpillFiles.createFolder(taskAttemptId);
+      }
+      return new SpillFiles.Partitioner(
+          spillFolder,
+          (buildSide ? "build-" : "probe-") + spillNames++,
+          schema(left ? BuildSide.LEFT : BuildSide.RIGHT),
+          left ? leftKeys : rightKeys,
+          left ? leftOutput : rightOutput,
+          0x5eed + depth * 1_000_003,
+          Math.min(maxRows, 4096),
+          allocator);
+    }
+
+    /** Splits the build batches kept so far, the rest of the build input and the probe input. */
+    private void spillInput(List<ArrowRecordBatch> kept, List<Schema> keptSchemas) {
+      Path[] buildFiles;
+      try (SpillFiles.Partitioner out = partitioner(true, 0)) {
+        for (int i = 0; i < kept.size(); i++) {
+          try (VectorSchemaRoot root = VectorSchemaRoot.create(keptSchemas.get(i), allocator)) {
+            new VectorLoader(root).load(kept.get(i));
+            kept.get(i).close();
+            out.add(root);
+          }
+        }
+        while (buildInput.hasNext()) {
+          out.add(buildInput.next());
+        }
+        buildFiles = out.finish();
+      }
+      buildInput.close();
+      buildInput = null;
+      Path[] probeFiles;
+      try (SpillFiles.Partitioner out = partitioner(false, 0)) {
+        while (probeInput.hasNext()) {
+          out.add(probeInput.next());
+        }
+        probeFiles = out.finish();
+      }
+      probeInput.close();
+      probeInput = null;
+      for (int i = 0; i < buildFiles.length; i++) {
+        parts.addLast(new Part(buildFiles[i], probeFiles[i], 1));
+      }
+      metrics.spilledParts().add(buildFiles.length);
+    }
+
+    /** Splits a part that is still too large into parts of the next level. */
+    private void split(Part part) {
+      Path[] buildFiles = splitFile(part.buildFile(), true, part.depth());
+      Path[] probeFiles = splitFile(part.probeFile(), false, part.depth());
+      for (int i = buildFiles.length - 1; i >= 0; i--) {
+        parts.addFirst(new Part(buildFiles[i], probeFiles[i], part.depth() + 1));
+      }
+      metrics.spilledParts().add(buildFiles.length);
+    }
+
+    private Path[] splitFile(Path file, boolean buildSide, int depth) {
+      Path[] files;
+      try (SpillFiles.Partitioner out = partitioner(buildSide, depth);
+          SpillFiles.Reader in = new SpillFiles.Reader(file, allocator)) {
+        for (VectorSchemaRoot b = in.next(); b != null; b = in.next()) {
+          out.add(b);
+        }
+        files = out.finish();
+      }
+      deleteQuietly(file);
+      return files;
+    }
+
+    /** Builds the next part that fits, splitting those that do not; false when no part is left. */
+    private boolean nextPart() {
+      while (true) {
+        Part part = parts.pollFirst();
+        if (part == null) {
+          return false;
+        }
+        JoinBuild build = backend.createJoinBuild(plan, allocator, buildMemoryBytes);
+        long start = System.nanoTime();
+        try (SpillFiles.Reader in = new SpillFiles.Reader(part.buildFile(), allocator)) {
+          for (VectorSchemaRoot b = in.next(); b != null; b = in.next()) {
+            build.add(b);
+          }
+          build.finish();
+        } catch (TruenoException e) {
+          build.close();
+          if (e.code() != ErrorCode.MEMORY_EXHAUSTED) {
+            throw e;
+          }
+          if (part.depth() >= MAX_SPILL_DEPTH) {
+            throw buildTooLarge(
+                e,
+                ", split by key hash into "
+                    + (long) Math.pow(SpillFiles.PARTS, part.depth())
+                    + " parts on disk, still has a part that");
+          }
+          split(part);
+          continue;
+        } catch (RuntimeException | Error e) {
+          build.close();
+          throw e;
+        } finally {
+          metrics.buildTime().add(System.nanoTime() - start);
+        }
+        deleteQuietly(part.buildFile());
+        metrics.buildRows().add(build.rowCount());
+        ownBuild = build;
+        probe = backend.createJoinProbe(plan, build, allocator);
+        probeFile = part.probeFile();
+        probeReader = new SpillFiles.Reader(probeFile, allocator);
+        probeSource = probeReader::next;
+        return true;
+      }
+    }
+
+    /** Closes the probe and build of the part just joined. */
+    private void endPart() {
+      try (JoinBuild b = ownBuild;
+          JoinProbe p = probe;
+          SpillFiles.Reader r = probeReader) {
+        ownBuild = null;
+        probe = null;
+        probeReader = null;
+      }
+      deleteQuietly(probeFile);
+      probeFile = null;
+    }
+
+    private Supplier<VectorSchemaRoot> inputSource(ArrowInput.Batches in) {
+      return () -> {
+        while (in.hasNext()) {
+          VectorSchemaRoot b = in.next();
+          if (b.getRowCount() > 0) {
+            return b;
+          }
+        }
+        return null;
+      };
     }
 
     /** Converts the broadcast relation's rows to Arrow once and builds from them. */
@@ -297,6 +545,11 @@ final class JoinTask implements Serializable {
 
     /** The next output batch, or null when it made progress without one or is done. */
     private VectorSchemaRoot step() {
+      if (probe == null) {
+        // Every part was empty: nothing to join.
+        exhausted = true;
+        return null;
+      }
       long start = System.nanoTime();
       try {
         if (probing) {
@@ -307,8 +560,8 @@ final class JoinTask implements Serializable {
           probing = false;
         }
         if (!finishing) {
-          if (probeInput.hasNext()) {
-            VectorSchemaRoot batch = probeInput.next();
+          VectorSchemaRoot batch = probeSource.get();
+          if (batch != null) {
             metrics.probeRows().add(batch.getRowCount());
             probe.probe(batch);
             probing = true;
@@ -317,13 +570,23 @@ final class JoinTask implements Serializable {
           finishing = true;
         }
         VectorSchemaRoot out = probe.finish(maxRows);
-        if (out == null) {
-          exhausted = true;
+        if (out != null) {
+          return out;
         }
-        return out;
       } finally {
         metrics.probeTime().add(System.nanoTime() - start);
       }
+      // This build (the only one, or one part's) is done.
+      if (parts.isEmpty()) {
+        exhausted = true;
+        return null;
+      }
+      endPart();
+      finishing = false;
+      if (!nextPart()) {
+        exhausted = true;
+      }
+      return null;
     }
 
     @Override
@@ -366,14 +629,24 @@ final class JoinTask implements Serializable {
           JoinBuild b = ownBuild;
           ArrowInput.Batches bi = buildInput;
           ArrowInput.Batches pi = probeInput;
+          SpillFiles.Reader r = probeReader;
           JoinProbe p = probe) {
-        // Closed in reverse order: the probe, the inputs' buffers, this task's build, the
-        // reference to a shared build, then the allocator, which reports any buffer still held.
+        // Closed in reverse order: the probe, a part's reader, the inputs' buffers, this task's
+        // build, the reference to a shared build, then the allocator, which reports any buffer
+        // still held.
       } catch (RuntimeException e) {
         throw e;
       } catch (Exception e) {
         throw new IllegalStateException(e);
+      } finally {
+        SpillFiles.deleteFolder(spillFolder);
       }
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    if (file != null) {
+      file.toFile().delete();
     }
   }
 }

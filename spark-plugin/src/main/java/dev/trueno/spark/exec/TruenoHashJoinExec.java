@@ -253,7 +253,11 @@ public final class TruenoHashJoinExec extends TruenoBinaryExec {
                 metricMap.get("probeTime"),
                 metricMap.get("numOutputRows"),
                 metricMap.get("numOutputBatches"),
-                metricMap.get("numSpilledParts")));
+                metricMap.get("numSpilledParts")),
+            ((org.apache.spark.sql.execution.joins.BaseJoinExec) original).leftKeys(),
+            ((org.apache.spark.sql.execution.joins.BaseJoinExec) original).rightKeys(),
+            left.output(),
+            right.output());
     boolean buildLeft = plan.buildSide() == BuildSide.LEFT;
     if (distribution == Distribution.BROADCAST) {
       SparkPlan buildChild = unwrapRows(buildLeft ? left : right);
