@@ -366,6 +366,18 @@ public final class TruenoOverrides extends Rule<SparkPlan> {
                 + gpuReason);
       }
       reason = backend.unsupportedReason(plan);
+      if (reason != null
+          && conf.get(TruenoConf.BACKEND) != TruenoConf.BackendChoice.SIMD
+          && choice == Backends.Choice.SIMD) {
+        // The best CPU backend cannot run this join; the scalar reference may (AUTO and GPU mean
+        // "the best that can", only a forced SIMD means SIMD or nothing).
+        Backend scalar = Backends.create(Backends.Choice.SCALAR, gpuSettings);
+        if (scalar.unsupportedReason(plan) == null) {
+          decisions.add(name + " (" + plan.type() + ") runs on scalar instead of simd: " + reason);
+          choice = Backends.Choice.SCALAR;
+          reason = null;
+        }
+      }
       if (reason == null) {
         decisions.add(
             "TruenoHashJoin replaces "
