@@ -396,27 +396,69 @@ class JoinDifferentialTest {
         .run();
   }
 
+  /** The spill folders of Trueno joins under Spark's local directory. */
+  private static List<String> spillFolders() {
+    java.io.File local =
+        new java.io.File(
+            org.apache.spark.util.Utils.getLocalDir(harness.spark().sparkContext().getConf()));
+    String[] names = local.list((d, n) -> n.startsWith("trueno-join-"));
+    return names == null ? List.of() : List.of(names);
+  }
+
+  @TestFactory
+  Stream<DynamicTest> aBuildSideOverItsBudgetIsJoinedPartByPartFromDisk() {
+    // 8k holds a few dozen build rows: each task's build side (about 200 rows) is split into
+    // parts on disk, joined one at a time.
+    List<DynamicTest> tests = new ArrayList<>();
+    for (Type type : Type.values()) {
+      Planning planning = type == Type.EXISTENCE ? Planning.SORT_MERGE : Planning.SHUFFLE_HASH;
+      String name = type + " with a build side over its budget, planned as " + planning;
+      String sql = query(type, planning, "jl", "jr", "l.k_str = r.k_str");
+      tests.add(
+          dynamicTest(
+              name,
+              () -> {
+                List<String> before = spillFolders();
+                check(name, sql, type, planning)
+                    .conf("spark.trueno.join.buildMemoryBytes", "8k")
+                    .checkPlan(
+                        nodes ->
+                            DifferentialHarness.truenoJoins(nodes).stream()
+                                    .anyMatch(j -> j.metrics().apply("numSpilledParts").value() > 0)
+                                ? null
+                                : "expected a Trueno join that spilled parts to disk")
+                    .run();
+                assertThat(spillFolders()).isEqualTo(before);
+              }));
+    }
+    return tests.stream();
+  }
+
   @Test
-  void aBuildSideOverTheBudgetFailsNamingTheKeyAndFreesItsMemory() {
+  void aKeyTooLargeForTheBudgetEvenSplitFailsNamingTheKeyAndLeavesNothingBehind() {
     SparkSession spark = harness.spark();
+    List<String> foldersBefore = spillFolders();
     long before = ArrowMemory.allocatedBytes();
-    spark.conf().set("spark.trueno.join.buildMemoryBytes", "1k");
+    spark.conf().set("spark.trueno.join.buildMemoryBytes", "8k");
     spark.conf().set(BROADCAST_THRESHOLD, "-1");
     try {
+      // Key 7 has 1000 rows on the build side: no split by key hash makes that part smaller.
       assertThatThrownBy(
               () ->
                   spark
                       .sql(
-                          "SELECT /*+ SHUFFLE_HASH(r) */ l.k_int, r.s FROM jl l JOIN jr r"
+                          "SELECT /*+ SHUFFLE_HASH(r) */ count(*) FROM js l JOIN js r"
                               + " ON l.k_int = r.k_int")
                       .collectAsList())
-          .hasStackTraceContaining("spark.trueno.join.buildMemoryBytes");
+          .hasStackTraceContaining("spark.trueno.join.buildMemoryBytes=8192")
+          .hasStackTraceContaining("parts on disk");
     } finally {
       spark.conf().unset("spark.trueno.join.buildMemoryBytes");
       spark.conf().unset(BROADCAST_THRESHOLD);
     }
     TruenoHashJoinExec.closeIdleBroadcastBuilds();
     assertThat(ArrowMemory.allocatedBytes()).isEqualTo(before);
+    assertThat(spillFolders()).isEqualTo(foldersBefore);
   }
 
   @Test
