@@ -722,6 +722,38 @@ public abstract class JoinContractTest {
     assertSameRows(actual, nestedLoop(p, l, r, List.of(lk), List.of(rk), null), "");
   }
 
+  /** An ANSI overflow in a key expression is raised as Spark raises it, on either side. */
+  @ParameterizedTest(name = "build {0}")
+  @org.junit.jupiter.params.provider.EnumSource(BuildSide.class)
+  void ansiOverflowInAKeyIsRaised(BuildSide side) {
+    List<Field> left = List.of(field("a", DataType.LONG));
+    List<Field> right = List.of(field("b", DataType.LONG));
+    Expr leftKey =
+        new Arithmetic(
+            ArithmeticOp.ADD,
+            col(0, DataType.LONG),
+            new Literal(1L, DataType.LONG),
+            DataType.LONG,
+            true);
+    JoinPlan p =
+        plan(
+            JoinType.INNER,
+            side,
+            left,
+            right,
+            List.of(leftKey),
+            List.of(col(0, DataType.LONG)),
+            null);
+    List<List<Object[]>> l = some(row(1L), row(Long.MAX_VALUE));
+    List<List<Object[]>> r = some(row(2L));
+    assumeRuns(p);
+    assertThatThrownBy(() -> run(p, l, r, 4))
+        .isInstanceOf(TruenoException.class)
+        .hasMessageContaining("overflow")
+        .satisfies(
+            e -> assertThat(((TruenoException) e).code()).isEqualTo(ErrorCode.ARITHMETIC_OVERFLOW));
+  }
+
   // ---- bounded output ----
 
   /** One key shared by thousands of build rows still comes out in batches of maxRows. */
@@ -860,6 +892,47 @@ public abstract class JoinContractTest {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  // ---- batches reused by the caller ----
+
+  /**
+   * A reader that reuses one batch: refilled for the next build batch after add() (which took over
+   * its buffers), and for the next probe batch once the previous one is drained.
+   */
+  @ParameterizedTest(name = "{0}, build {1}")
+  @MethodSource("typesAndSides")
+  void batchesRefilledByTheCallerAfterUse(JoinType type, BuildSide side) {
+    JoinPlan p = plan(type, side, L2, R2, 0, 0);
+    assumeRuns(p);
+    Random random = new Random(23 + type.ordinal() * 2 + side.ordinal());
+    List<List<Object[]>> l = batches(random, L2, 3, 20, 0.1);
+    List<List<Object[]>> r = batches(random, R2, 3, 20, 0.1);
+    List<List<Object[]>> build = side == BuildSide.LEFT ? l : r;
+    List<List<Object[]>> probeSide = side == BuildSide.LEFT ? r : l;
+    List<List<Object>> actual = new ArrayList<>();
+    try (JoinBuild b = backend().createJoinBuild(p, allocator, Long.MAX_VALUE);
+        VectorSchemaRoot buildBatch = TestBatches.batch(allocator, p.buildFields(), List.of())) {
+      for (List<Object[]> rows : build) {
+        TestBatches.refill(buildBatch, rows);
+        b.add(buildBatch);
+      }
+      b.finish();
+      try (JoinProbe probe = backend().createJoinProbe(p, b, allocator);
+          VectorSchemaRoot probeBatch = TestBatches.batch(allocator, p.probeFields(), List.of())) {
+        for (List<Object[]> rows : probeSide) {
+          TestBatches.refill(probeBatch, rows);
+          probe.probe(probeBatch);
+          while (drainOne(p, probe.next(3), 3, actual)) {
+            // until the probe batch is done
+          }
+        }
+        while (drainOne(p, probe.finish(3), 3, actual)) {
+          // until the build side's rows are done
+        }
+      }
+    }
+    assertSameRows(actual, nestedLoop(p, l, r, null), "");
   }
 
   // ---- unsupported plans ----

@@ -8,10 +8,13 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  *
  * <p>Batches have the plan's {@linkplain dev.trueno.core.plan.JoinPlan#buildFields build columns}.
  * The build takes over the buffers of every batch it is given (Arrow's transfer, without copying),
- * so the caller must not read or close the batch's vectors afterwards except to refill them (which
- * allocates fresh buffers). Memory is bounded: {@link #add} fails with {@link
+ * so the caller must not read the batch's vectors afterwards except to refill them (which allocates
+ * fresh buffers); closing the batch, as try-with-resources does, is fine and frees nothing the
+ * build holds. Memory is bounded: {@link #add} fails with {@link
  * dev.trueno.core.error.ErrorCode#MEMORY_EXHAUSTED} before the build holds more than the budget it
- * was created with; the build is then unusable and the caller closes it and partitions the work.
+ * was created with; the build is then unusable (any other failure of {@link #add}, such as an ANSI
+ * error in a key expression, leaves it unusable too) and the caller closes it, which frees whatever
+ * it took over, and partitions the work.
  *
  * <p>A finished build is read-only and may be probed from several threads at once, unless its plan
  * {@linkplain dev.trueno.core.plan.JoinPlan#tracksBuildMatches tracks build matches}: then exactly

@@ -94,12 +94,18 @@ final class ScalarJoinBuild implements JoinBuild {
     List<Expr> keys = plan.buildKeys();
     int[] current = new int[1];
     RowValues row = ordinal -> VectorValues.read(vectors.get(ordinal), current[0]);
-    for (int r = 0; r < n; r++) {
-      current[0] = r;
-      GroupKey key = key(keys, keyTypes, row);
-      if (key != null) {
-        table.computeIfAbsent(key, k -> new RowList()).add(base + r);
+    try {
+      for (int r = 0; r < n; r++) {
+        current[0] = r;
+        GroupKey key = key(keys, keyTypes, row);
+        if (key != null) {
+          table.computeIfAbsent(key, k -> new RowList()).add(base + r);
+        }
       }
+    } catch (RuntimeException e) {
+      // A key expression failed (an ANSI error): the batch is half inserted.
+      broken = true;
+      throw e;
     }
   }
 
@@ -201,7 +207,7 @@ final class ScalarJoinBuild implements JoinBuild {
     if (broken) {
       throw new TruenoException(
           ErrorCode.INTERNAL,
-          "The join build ran out of its memory budget and cannot be used; close it");
+          "The join build failed while adding a build batch and cannot be used; close it");
     }
   }
 

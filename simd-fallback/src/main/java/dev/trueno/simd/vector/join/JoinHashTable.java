@@ -51,6 +51,9 @@ public final class JoinHashTable implements AutoCloseable {
   // Per build row: whether some probe row matched it (only with trackMatches).
   long[] matched;
 
+  // Per distinct key (only with trackMatches): whether its rows were all marked matched already.
+  private long[] keyMarked;
+
   // Per distinct key, dense ids in first-seen order.
   private int keyCount;
   private long[] keyHash;
@@ -277,6 +280,28 @@ public final class JoinHashTable implements AutoCloseable {
     matched[g >>> 6] |= 1L << g;
   }
 
+  /**
+   * Records as matched every build row whose key is one of {@code keyIds} (-1 entries are skipped),
+   * walking each key's chain once over the table's life: the build-side rows of a semi, anti or
+   * existence join without a residual condition, without enumerating every match.
+   */
+  void markKeys(int[] keyIds) {
+    requireTracking();
+    if (keyMarked == null) {
+      keyMarked = new long[(keyCount + 63) >>> 6];
+    }
+    long[] done = keyMarked;
+    for (int k : keyIds) {
+      if (k < 0 || (done[k >>> 6] & (1L << k)) != 0) {
+        continue;
+      }
+      done[k >>> 6] |= 1L << k;
+      for (int g = keyHead[k]; g >= 0; g = next[g]) {
+        matched[g >>> 6] |= 1L << g;
+      }
+    }
+  }
+
   /** Whether build row {@code row} of build batch {@code batch} was recorded as matched. */
   public boolean isMatched(int batch, int row) {
     requireTracking();
@@ -303,6 +328,7 @@ public final class JoinHashTable implements AutoCloseable {
     batches.clear();
     next = null;
     matched = null;
+    keyMarked = null;
     keyHash = null;
     keyHead = null;
     keyTail = null;

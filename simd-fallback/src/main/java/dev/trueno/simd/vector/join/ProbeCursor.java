@@ -96,6 +96,15 @@ public final class ProbeCursor {
     return count;
   }
 
+  /**
+   * Records every build row some probe row of this batch matches, in the table that tracks matches,
+   * visiting each distinct key's rows once (also across batches) instead of once per match: for
+   * build-side semi, anti and existence joins without a residual condition.
+   */
+  public void markAllMatches() {
+    table.markKeys(keyIds);
+  }
+
   /** Whether probe row {@code probeRow} has at least one match. */
   public boolean hasMatch(int probeRow) {
     return keyIds[probeRow] >= 0;
