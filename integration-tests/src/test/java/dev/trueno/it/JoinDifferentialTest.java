@@ -438,6 +438,8 @@ class JoinDifferentialTest {
   void aKeyTooLargeForTheBudgetEvenSplitFailsNamingTheKeyAndLeavesNothingBehind() {
     SparkSession spark = harness.spark();
     List<String> foldersBefore = spillFolders();
+    // Broadcast builds of earlier checks may still be cached for tasks to come.
+    TruenoHashJoinExec.closeIdleBroadcastBuilds();
     long before = ArrowMemory.allocatedBytes();
     spark.conf().set("spark.trueno.join.buildMemoryBytes", "8k");
     spark.conf().set(BROADCAST_THRESHOLD, "-1");
@@ -459,6 +461,39 @@ class JoinDifferentialTest {
     TruenoHashJoinExec.closeIdleBroadcastBuilds();
     assertThat(ArrowMemory.allocatedBytes()).isEqualTo(before);
     assertThat(spillFolders()).isEqualTo(foldersBefore);
+  }
+
+  @Test
+  void aJoinOnAnUnsupportedKeyExpressionStaysOnSparkWithTheReason() {
+    harness
+        .sql(
+            "upper() in a join key",
+            "SELECT /*+ SHUFFLE_HASH(r) */ l.k_str, r.v FROM jl l JOIN jr r"
+                + " ON upper(l.k_str) = upper(r.k_str)")
+        .conf(BROADCAST_THRESHOLD, "-1")
+        .fallback("expression upper")
+        .run();
+  }
+
+  @Test
+  void aJoinAskedOnTheGpuShowsWhyItRunsOnTheCpu() {
+    harness
+        .sql(
+            "spark.trueno.backend=GPU",
+            "SELECT /*+ SHUFFLE_HASH(r) */ l.k_int, r.v FROM jl l JOIN jr r ON l.k_int = r.k_int")
+        .conf(BROADCAST_THRESHOLD, "-1")
+        .conf("spark.trueno.backend", "GPU")
+        .joinsAccelerated()
+        .checkPlan(
+            nodes ->
+                DifferentialHarness.truenoJoins(nodes).stream()
+                        .allMatch(
+                            j ->
+                                j.gpuFallbackReason() != null
+                                    && j.simpleString(100).contains("(not on the GPU: "))
+                    ? null
+                    : "expected every Trueno join to show why it is not on the GPU")
+        .run();
   }
 
   @Test
