@@ -366,7 +366,27 @@ class JoinDifferentialTest {
             "SELECT /*+ MERGE(r) */ l.k_int, l.v, count(*) OVER (PARTITION BY l.k_int) AS c"
                 + " FROM jl l JOIN jr r ON l.k_int = r.k_int")
         .conf(BROADCAST_THRESHOLD, "-1")
-        .fallback("relies on the sort-merge join's output ordering")
+        .fallback("relies on the join's output ordering")
+        .run();
+  }
+
+  @Test
+  void aBroadcastJoinPassingOnAnOrderTheWindowAboveNeedsStaysOnSpark() {
+    // The broadcast join keeps the order of its streamed side (a sort-merge join on k_int), and
+    // the window relies on it through the broadcast join: neither join may lose it.
+    harness
+        .sql(
+            "window over a broadcast join over a sort-merge join",
+            "SELECT a.k_int, a.v, count(*) OVER (PARTITION BY a.k_int) AS c FROM"
+                + " (SELECT /*+ MERGE(r) */ l.k_int, l.v FROM jl l JOIN jr r"
+                + " ON l.k_int = r.k_int) a"
+                + " JOIN (SELECT DISTINCT v FROM jr WHERE v < 50) b ON a.v = b.v")
+        .checkPlan(
+            nodes ->
+                nodes.stream().anyMatch(n -> n instanceof BroadcastHashJoinExec)
+                    ? null
+                    : "expected the broadcast join to stay on Spark")
+        .fallback("relies on the join's output ordering")
         .run();
   }
 

@@ -47,8 +47,8 @@ public final class TruenoOverrides extends Rule<SparkPlan> {
       new TreeNodeTag<>("trueno.fallbackReason");
 
   /**
-   * An internal tag on a sort-merge join whose output order a node above relies on (directly, or
-   * through order-preserving projections and filters): it must stay a sort-merge join.
+   * An internal tag on a join whose output order a node above relies on (directly, or through nodes
+   * that keep their child's order): it must stay on Spark.
    */
   private static final TreeNodeTag<Boolean> ORDERING_RELIED_ON =
       new TreeNodeTag<>("trueno.orderingReliedOn");
@@ -60,7 +60,7 @@ public final class TruenoOverrides extends Rule<SparkPlan> {
       return plan;
     }
     List<String> decisions = new ArrayList<>();
-    if (conf.get(TruenoConf.JOIN_ENABLED) && conf.get(TruenoConf.JOIN_REPLACE_SORT_MERGE)) {
+    if (conf.get(TruenoConf.JOIN_ENABLED)) {
       markOrderingReliedOn(plan, false, conf);
     }
     SparkPlan result = replace(plan, conf, decisions);
@@ -210,42 +210,63 @@ public final class TruenoOverrides extends Rule<SparkPlan> {
   }
 
   /**
-   * Tags the sort-merge joins whose output order is needed above them, top down: a child's order is
-   * needed when its parent requires an ordering of it, or when the parent passes its child's order
-   * through (projections, filters) and its own order is needed. A sort-merge join that will be
-   * replaced needs no order of its children (its sorts are dropped).
+   * Tags the joins whose output order is needed above them, top down: a child's order is needed
+   * when its parent requires an ordering of it, or when the parent passes its child's order through
+   * (projections, filters, other nodes that keep their child's order, and joins kept on Spark: hash
+   * joins keep their streamed side's order) and its own order is needed. A Trueno join has no
+   * output order, so a tagged join stays on Spark. A sort-merge join that will be replaced needs no
+   * order of its children (its sorts are dropped).
    */
   private void markOrderingReliedOn(SparkPlan node, boolean orderingNeeded, TruenoConf conf) {
     if (node instanceof QueryStageExec) {
       return;
     }
-    boolean replacedJoin = false;
-    if (node instanceof SortMergeJoinExec smj) {
-      if (orderingNeeded) {
-        smj.setTagValue(ORDERING_RELIED_ON, true);
-      } else {
-        replacedJoin = sortMergeReason(smj) == null;
-      }
+    boolean join =
+        node instanceof SortMergeJoinExec
+            || node instanceof ShuffledHashJoinExec
+            || node instanceof BroadcastHashJoinExec;
+    if (join && orderingNeeded) {
+      node.setTagValue(ORDERING_RELIED_ON, true);
     }
+    boolean replacedSortMerge =
+        node instanceof SortMergeJoinExec smj
+            && !orderingNeeded
+            && conf.get(TruenoConf.JOIN_REPLACE_SORT_MERGE)
+            && sortMergeReason(smj) == null;
     List<SparkPlan> children = CollectionConverters.asJava(node.children());
     var required = CollectionConverters.asJava(node.requiredChildOrdering());
     for (int i = 0; i < children.size(); i++) {
       boolean childNeeded;
-      if (replacedJoin) {
+      if (replacedSortMerge) {
         childNeeded = false;
       } else {
         boolean requires = i < required.size() && !required.get(i).isEmpty();
-        boolean passesThrough = node instanceof ProjectExec || node instanceof FilterExec;
-        childNeeded = requires || (orderingNeeded && passesThrough);
+        childNeeded = requires || (orderingNeeded && passesOrderingThrough(node));
       }
       markOrderingReliedOn(children.get(i), childNeeded, conf);
     }
   }
 
+  /** Whether a node's output order comes from its children's (so needing it needs theirs). */
+  private static boolean passesOrderingThrough(SparkPlan node) {
+    if (node instanceof ProjectExec || node instanceof FilterExec) {
+      return true;
+    }
+    if (node instanceof SortExec) {
+      return false;
+    }
+    // Joins left on Spark, and any other node that reports an output order it did not sort
+    // itself: conservatively, its children's order is needed.
+    return !node.outputOrdering().isEmpty();
+  }
+
+  private static final String ORDERING_REASON =
+      "a node above relies on the join's output ordering, which a Trueno hash join does not keep";
+
   /** Why a sort-merge join cannot become a hash join regardless of its types, or null. */
   private static String sortMergeReason(SortMergeJoinExec smj) {
     if (smj.getTagValue(ORDERING_RELIED_ON).isDefined()) {
-      return "a node above relies on the sort-merge join's output ordering";
+      return ORDERING_REASON;
     }
     if (JoinTranslator.joinType(smj.joinType()) == null) {
       return "join type " + smj.joinType() + " is not supported";
@@ -269,6 +290,8 @@ public final class TruenoOverrides extends Rule<SparkPlan> {
     SparkPlan right = join.children().apply(1);
     if (!conf.get(TruenoConf.JOIN_ENABLED)) {
       reason = TruenoConf.JOIN_ENABLED.key() + " is false";
+    } else if (join.getTagValue(ORDERING_RELIED_ON).isDefined()) {
+      reason = ORDERING_REASON;
     } else if (join instanceof BroadcastHashJoinExec bhj) {
       distribution = TruenoHashJoinExec.Distribution.BROADCAST;
       if (bhj.isNullAwareAntiJoin()) {
