@@ -214,6 +214,12 @@ public abstract class JoinContractTest {
     };
   }
 
+  /** The most negative value of a decimal type. */
+  protected static BigDecimal lowest(DataType type) {
+    return new BigDecimal("-" + "9".repeat(type.precision() - type.scale()) + ".99")
+        .setScale(type.scale());
+  }
+
   /** {@code count} random rows of the given columns. */
   protected static List<Object[]> rows(Random random, List<Field> fields, int count, double nulls) {
     List<Object[]> out = new ArrayList<>();
@@ -720,6 +726,45 @@ public abstract class JoinContractTest {
     List<List<Object[]>> r = batches(random, right, 3, 30, 0.1);
     List<List<Object>> actual = run(p, l, r, 6);
     assertSameRows(actual, nestedLoop(p, l, r, List.of(lk), List.of(rk), null), "");
+  }
+
+  /**
+   * Computed string and wide decimal keys: {@code coalesce(s, 'ab') = coalesce(t, 'ab')} and {@code
+   * coalesce(m, -1.00) = coalesce(n, -1.00)} with m, n decimal(30,2).
+   */
+  @ParameterizedTest(name = "{0}, build {1}")
+  @MethodSource("typesAndSides")
+  void computedStringAndWideDecimalKeys(JoinType type, BuildSide side) {
+    Random random = new Random(41 + type.ordinal() * 2 + side.ordinal());
+    List<Field> left = List.of(field("s", DataType.STRING), field("m", DEC30));
+    List<Field> right = List.of(field("n", DEC30), field("t", DataType.STRING));
+    // The most negative decimal(30,2), which the random values also hold.
+    BigDecimal fallback = lowest(DEC30);
+    Literal ab = new Literal(dev.trueno.core.types.Utf8.of("ab"), DataType.STRING);
+    Literal dec = new Literal(fallback, DEC30);
+    JoinPlan p =
+        plan(
+            type,
+            side,
+            left,
+            right,
+            List.of(
+                new dev.trueno.core.expr.Coalesce(
+                    List.of(col(0, DataType.STRING), ab), DataType.STRING),
+                col(1, DEC30)),
+            List.of(
+                new dev.trueno.core.expr.Coalesce(
+                    List.of(col(1, DataType.STRING), ab), DataType.STRING),
+                new dev.trueno.core.expr.Coalesce(List.of(col(0, DEC30), dec), DEC30)),
+            null);
+    List<List<Object[]>> l = narrow(batches(random, left, 3, 30, 0.2), 0);
+    List<List<Object[]>> r = narrow(batches(random, right, 3, 30, 0.2), 1);
+    Function<Object[], Object> ls = x -> x[0] == null ? "ab" : x[0];
+    Function<Object[], Object> lm = x -> x[1];
+    Function<Object[], Object> rs = x -> x[1] == null ? "ab" : x[1];
+    Function<Object[], Object> rm = x -> x[0] == null ? fallback : x[0];
+    assertSameRows(
+        run(p, l, r, 5), nestedLoop(p, l, r, List.of(ls, lm), List.of(rs, rm), null), "");
   }
 
   /** An ANSI overflow in a key expression is raised as Spark raises it, on either side. */

@@ -29,7 +29,6 @@ final class VectorJoinBuild implements JoinBuild {
   private final JoinKeyColumns keys;
   private final Scratch scratch = new Scratch();
   private final List<VectorSchemaRoot> batches = new ArrayList<>();
-  private final List<FieldVector> prototypes = new ArrayList<>();
   private VectorSchemaRoot empty;
 
   /** Per build column, its vectors in every build batch; set by {@link #finish}. */
@@ -104,7 +103,6 @@ final class VectorJoinBuild implements JoinBuild {
         perBatch.add(b.getVector(c));
       }
       FieldVector prototype = batches.isEmpty() ? empty.getVector(c) : perBatch.get(0);
-      prototypes.add(prototype);
       columns[c] = JoinGather.Source.of(perBatch, prototype);
     }
   }
@@ -160,7 +158,6 @@ final class VectorJoinBuild implements JoinBuild {
       b.close();
     }
     batches.clear();
-    prototypes.clear();
     if (empty != null) {
       empty.close();
     }

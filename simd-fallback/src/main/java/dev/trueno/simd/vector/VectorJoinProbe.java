@@ -107,8 +107,12 @@ final class VectorJoinProbe implements JoinProbe {
     if (!keyVectors.isEmpty()) {
       List<FieldVector> all = new ArrayList<>(probeVectors);
       all.addAll(keyVectors);
-      keyed = new VectorSchemaRoot(all);
-      keyed.setRowCount(n);
+      List<org.apache.arrow.vector.types.pojo.Field> fields = new ArrayList<>();
+      for (FieldVector v : all) {
+        fields.add(v.getField());
+      }
+      // A view of the caller's batch plus the key vectors; setRowCount would resize its vectors.
+      keyed = new VectorSchemaRoot(fields, all, n);
     }
     probeColumns = new JoinGather.Source[probeVectors.size()];
     for (int c = 0; c < probeColumns.length; c++) {
@@ -255,7 +259,11 @@ final class VectorJoinProbe implements JoinProbe {
    * Evaluates the condition over the first {@code n} candidate pairs, keeps the passing ones (in
    * order, at the front of the index arrays), records their matches and returns how many.
    */
-  private int keepPassing(int n) {
+  private int keepPassing(int candidates) {
+    int n = emitPairs ? candidates : dropDecided(candidates);
+    if (n == 0) {
+      return 0;
+    }
     scratch.reset();
     List<FieldVector> gathered = new ArrayList<>();
     try {
@@ -310,6 +318,26 @@ final class VectorJoinProbe implements JoinProbe {
     } finally {
       gathered.forEach(FieldVector::close);
     }
+  }
+
+  /**
+   * Drops the candidate pairs of a semi, anti or existence join whose outcome is already known: a
+   * probe (left) row that already has a match, or a build (left) row already marked, needs no
+   * further condition evaluated; returns how many pairs are left.
+   */
+  private int dropDecided(int n) {
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+      boolean decided =
+          probeIsLeft ? rowMatched[probeIdx[i]] : table.isMatched(buildBatch[i], buildRow[i]);
+      if (!decided) {
+        probeIdx[m] = probeIdx[i];
+        buildBatch[m] = buildBatch[i];
+        buildRow[m] = buildRow[i];
+        m++;
+      }
+    }
+    return m;
   }
 
   /**

@@ -24,13 +24,16 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * A quick side-by-side timing (not a benchmark, no assertion) of 1M x 1M hash joins on a long key
- * with a long payload per side, SIMD vs scalar. Run with {@code -Dtrueno.timing=true}; JMH
- * benchmarks belong in benchmarks/.
+ * with a long payload per side, SIMD vs scalar. Run with {@code -Dtrueno.timing=true} (and
+ * optionally {@code -Dtrueno.timing.rows=N}, {@code -Dtrueno.timing.scalar=false}); JMH benchmarks
+ * belong in benchmarks/.
  */
 @EnabledIfSystemProperty(named = "trueno.timing", matches = "true")
 class JoinTiming {
   private static final int ROWS = Integer.getInteger("trueno.timing.rows", 1_000_000);
   private static final int BATCH = 8192;
+  private static final boolean SCALAR =
+      Boolean.parseBoolean(System.getProperty("trueno.timing.scalar", "true"));
   private static final List<Field> SIDE =
       List.of(new Field("k", DataType.LONG, true), new Field("v", DataType.LONG, true));
 
@@ -53,7 +56,7 @@ class JoinTiming {
                 List.of(new ColumnRef(0, DataType.LONG, "k")),
                 c);
         long simd = time(new VectorBackend(), plan);
-        long scalar = time(new ScalarBackend(), plan);
+        long scalar = SCALAR ? time(new ScalarBackend(), plan) : -1;
         System.out.printf(
             "%s%s %,d x %,d: simd %d ms, scalar %d ms, %.1fx%n",
             type,
