@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 import dev.trueno.benchmarks.tpch.RowComparison;
 import dev.trueno.core.plan.AggregateMode;
 import dev.trueno.spark.exec.TruenoHashAggregateExec;
+import dev.trueno.spark.exec.TruenoHashJoinExec;
 import dev.trueno.spark.rules.TruenoOverrides;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -112,6 +113,8 @@ final class DifferentialHarness {
     private final List<AggregateMode> expectedModes = new ArrayList<>();
     private final List<Function<List<TruenoHashAggregateExec>, String>> nodeChecks =
         new ArrayList<>();
+    private final List<Function<List<SparkPlan>, String>> planChecks = new ArrayList<>();
+    private boolean expectJoins;
     private boolean expectAccelerated;
     private boolean expectOnlyTrueno;
     private boolean expectTruenoScan;
@@ -167,6 +170,24 @@ final class DifferentialHarness {
      */
     Check checkTruenoNodes(Function<List<TruenoHashAggregateExec>, String> check) {
       nodeChecks.add(check);
+      return this;
+    }
+
+    /**
+     * At least one {@link TruenoHashJoinExec} runs (unless adaptive execution replaced the joins by
+     * an empty relation): a query whose joins all fell back to Spark fails.
+     */
+    Check joinsAccelerated() {
+      expectJoins = true;
+      return this;
+    }
+
+    /**
+     * Checks every node of the Trueno run's plan: {@code check} returns what is wrong, or null. A
+     * non-null answer fails the query, with its plan.
+     */
+    Check checkPlan(Function<List<SparkPlan>, String> check) {
+      planChecks.add(check);
       return this;
     }
 
@@ -259,6 +280,9 @@ final class DifferentialHarness {
       if (vanilla.plan() != null && !truenoScans(allNodes(vanilla.plan())).isEmpty()) {
         fail(message("the vanilla run (spark.trueno.enabled=false) has Trueno scans", vanilla));
       }
+      if (vanilla.plan() != null && !truenoJoins(allNodes(vanilla.plan())).isEmpty()) {
+        fail(message("the vanilla run (spark.trueno.enabled=false) has Trueno joins", vanilla));
+      }
       if (vanilla.plan() != null && !truenoNodes(vanilla.plan()).isEmpty()) {
         fail(message("the vanilla run (spark.trueno.enabled=false) has Trueno nodes", vanilla));
       }
@@ -348,7 +372,7 @@ final class DifferentialHarness {
 
     private void verifyPlan(Outcome trueno) {
       if (trueno.plan() == null) {
-        if (expectAccelerated || !fallbackReasons.isEmpty() || expectTruenoScan) {
+        if (expectAccelerated || !fallbackReasons.isEmpty() || expectTruenoScan || expectJoins) {
           fail(message("no executed plan to check (planning failed)", trueno));
         }
         return;
@@ -373,6 +397,18 @@ final class DifferentialHarness {
           && truenoScans(nodes).isEmpty()
           && nodes.stream().noneMatch(n -> n instanceof EmptyRelationExec)) {
         fail(message("expected a BatchScanExec over TruenoScan in the plan, found none", trueno));
+      }
+      // As for scans: a plan whose joins AQE replaced by an empty relation runs no join at all.
+      if (expectJoins
+          && truenoJoins(nodes).isEmpty()
+          && nodes.stream().noneMatch(n -> n instanceof EmptyRelationExec)) {
+        fail(message("expected TruenoHashJoinExec in the plan, found none", trueno));
+      }
+      for (Function<List<SparkPlan>, String> check : planChecks) {
+        String problem = check.apply(nodes);
+        if (problem != null) {
+          fail(message(problem, trueno));
+        }
       }
       if (expectAccelerated && accelerated.isEmpty()) {
         fail(message("expected TruenoHashAggregateExec in the plan, found none", trueno));
@@ -414,7 +450,7 @@ final class DifferentialHarness {
         if (reasons.stream().noneMatch(r -> r.contains(text))) {
           fail(
               message(
-                  "expected a Spark aggregate with a fallback reason containing \""
+                  "expected a Spark node with a fallback reason containing \""
                       + text
                       + "\", found reasons "
                       + reasons,
@@ -487,6 +523,14 @@ final class DifferentialHarness {
     return nodes.stream()
         .filter(n -> n instanceof TruenoHashAggregateExec)
         .map(n -> (TruenoHashAggregateExec) n)
+        .toList();
+  }
+
+  /** The Trueno joins among {@code nodes}. */
+  static List<TruenoHashJoinExec> truenoJoins(List<SparkPlan> nodes) {
+    return nodes.stream()
+        .filter(n -> n instanceof TruenoHashJoinExec)
+        .map(n -> (TruenoHashJoinExec) n)
         .toList();
   }
 

@@ -66,6 +66,41 @@ public final class TruenoConf {
               + "Trueno reads and writes Spark's aggregation-buffer layout, so each phase can run "
               + "on either engine.");
 
+  public static final ConfigEntry<Boolean> JOIN_ENABLED =
+      ConfigEntry.bool(
+          "spark.trueno.join.enabled",
+          true,
+          "Replaces Spark's equi-joins (`BroadcastHashJoinExec`, `ShuffledHashJoinExec` and, "
+              + "with `spark.trueno.join.replaceSortMerge`, `SortMergeJoinExec`) with "
+              + "`TruenoHashJoinExec` when the join type, every key and column type and the extra "
+              + "condition are supported; other joins stay on Spark with the reason in the "
+              + "explain log.");
+
+  public static final ConfigEntry<Boolean> JOIN_REPLACE_SORT_MERGE =
+      ConfigEntry.bool(
+          "spark.trueno.join.replaceSortMerge",
+          true,
+          "Plans Spark's sort-merge joins as Trueno hash joins (building on the side whose rows "
+              + "need not be preserved, the smaller one by Spark's size estimate for inner and full "
+              + "outer joins) and drops the sorts Spark added only for them. A sort-merge join "
+              + "whose output order a node above relies on stays on Spark.");
+
+  public static final ConfigEntry<Long> JOIN_BUILD_MEMORY_BYTES =
+      ConfigEntry.bytes(
+          "spark.trueno.join.buildMemoryBytes",
+          1L << 30,
+          "1g",
+          1L << 10,
+          Long.MAX_VALUE,
+          "The most memory the build side of one Trueno hash join may hold (its retained "
+              + "columns and hash table): per task for shuffled joins, per executor and broadcast "
+              + "for broadcast joins. It is taken from `spark.trueno.memory.taskBytes`, so keep it "
+              + "below that. A shuffled join whose build side does not fit splits both sides by "
+              + "key hash into 16 parts in Spark's local directories and joins them one at a time "
+              + "(a part still too large is split again, up to 3 levels); a build side that still "
+              + "does not fit (one key with too many rows), or a broadcast one, fails the task with "
+              + "an error naming this key.");
+
   public static final ConfigEntry<Boolean> SCAN_ENABLED =
       ConfigEntry.bool(
           "spark.trueno.scan.enabled",
@@ -195,6 +230,9 @@ public final class TruenoConf {
           ENABLED,
           AGGREGATE_ENABLED,
           AGGREGATE_MODES,
+          JOIN_ENABLED,
+          JOIN_REPLACE_SORT_MERGE,
+          JOIN_BUILD_MEMORY_BYTES,
           SCAN_ENABLED,
           SCAN_BATCH_BYTES,
           EXPLAIN,

@@ -36,6 +36,14 @@ public final class ArrowMemory {
   }
 
   /**
+   * A child allocator for memory shared by several tasks of one executor (a broadcast join's
+   * build), limited to {@code limitBytes}; its owner closes it when the last task is done with it.
+   */
+  static BufferAllocator forShared(String name, long limitBytes) {
+    return ROOT.newChildAllocator(name, 0, limitBytes);
+  }
+
+  /**
    * The bytes allocated now from the root and all its children: back to its earlier value once
    * every task that allocated since has ended, which is how tests check that failures leak nothing.
    */
