@@ -12,7 +12,8 @@ package dev.trueno.simd.vector.join;
  */
 public final class ProbeCursor {
   private final JoinHashTable table;
-  private final int[] keyIds;
+  // Per probe row: the slot entry of its key (first build row, more-rows flag, key id), 0 if none.
+  private final long[] entries;
   private final boolean outer;
   private final boolean markMatches;
   private int row;
@@ -20,21 +21,21 @@ public final class ProbeCursor {
   private int pos = -1;
   private int batch;
 
-  ProbeCursor(JoinHashTable table, int[] keyIds, boolean outer, boolean markMatches) {
+  ProbeCursor(JoinHashTable table, long[] entries, boolean outer, boolean markMatches) {
     this.table = table;
-    this.keyIds = keyIds;
+    this.entries = entries;
     this.outer = outer;
     this.markMatches = markMatches;
   }
 
   /** The number of rows of the probe batch. */
   public int probeRowCount() {
-    return keyIds.length;
+    return entries.length;
   }
 
   /** Whether {@link #next} may return more matches. */
   public boolean hasNext() {
-    return row < keyIds.length;
+    return row < entries.length;
   }
 
   /**
@@ -47,8 +48,8 @@ public final class ProbeCursor {
       throw new IllegalArgumentException(
           "max must be positive and at most the length of each output array, got " + max);
     }
-    int[] ids = keyIds;
-    int rows = ids.length;
+    long[] found = entries;
+    int rows = found.length;
     int[] nextRow = table.next;
     int[] starts = table.batchStarts();
     long[] matched = markMatches ? table.matched : null;
@@ -58,8 +59,8 @@ public final class ProbeCursor {
     int count = 0;
     while (count < max && r < rows) {
       if (p < 0) {
-        int k = ids[r];
-        if (k < 0) {
+        long e = found[r];
+        if (e == 0) {
           if (outer) {
             probeRows[count] = r;
             buildBatches[count] = -1;
@@ -69,8 +70,21 @@ public final class ProbeCursor {
           r++;
           continue;
         }
-        p = table.keyHead[k];
+        p = JoinHashTable.headRow(e);
         b = table.batchOf(p);
+        if ((e & JoinHashTable.MULTI) == 0) {
+          // The key's only build row: no chain to walk.
+          probeRows[count] = r;
+          buildBatches[count] = b;
+          buildRows[count] = p - starts[b];
+          if (matched != null) {
+            matched[p >>> 6] |= 1L << p;
+          }
+          count++;
+          p = -1;
+          r++;
+          continue;
+        }
       }
       // A chain is in build order, so its batch index only moves forward.
       while (count < max && p >= 0) {
@@ -102,12 +116,12 @@ public final class ProbeCursor {
    * build-side semi, anti and existence joins without a residual condition.
    */
   public void markAllMatches() {
-    table.markKeys(keyIds);
+    table.markKeys(entries);
   }
 
   /** Whether probe row {@code probeRow} has at least one match. */
   public boolean hasMatch(int probeRow) {
-    return keyIds[probeRow] >= 0;
+    return entries[probeRow] != 0;
   }
 
   /**
@@ -116,9 +130,9 @@ public final class ProbeCursor {
    */
   public int matchedRows(int[] out) {
     int count = 0;
-    for (int r = 0; r < keyIds.length; r++) {
+    for (int r = 0; r < entries.length; r++) {
       out[count] = r;
-      count += keyIds[r] >= 0 ? 1 : 0;
+      count += entries[r] != 0 ? 1 : 0;
     }
     return count;
   }
@@ -130,9 +144,9 @@ public final class ProbeCursor {
    */
   public int unmatchedRows(int[] out) {
     int count = 0;
-    for (int r = 0; r < keyIds.length; r++) {
+    for (int r = 0; r < entries.length; r++) {
       out[count] = r;
-      count += keyIds[r] < 0 ? 1 : 0;
+      count += entries[r] == 0 ? 1 : 0;
     }
     return count;
   }
