@@ -2,6 +2,7 @@ package dev.trueno.simd.vector;
 
 import dev.trueno.core.error.ErrorCode;
 import dev.trueno.core.error.TruenoException;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.util.MemoryUtil;
@@ -141,10 +142,7 @@ final class JoinGather {
       } else {
         ints(data, batches, rows, n, to);
       }
-      // Valid exactly where the row is not -1.
-      for (int i = 0; i < n; i++) {
-        valid[i >>> 6] |= (long) (~rows[i] >>> 31) << i;
-      }
+      validUnlessMissing(rows, n, valid);
       return;
     }
     for (int i = 0; i < n; i++) {
@@ -170,6 +168,30 @@ final class JoinGather {
         case 1 -> MemoryUtil.putByte(at, MemoryUtil.getByte(from));
         default -> MemoryUtil.copyMemory(from, at, w);
       }
+    }
+  }
+
+  /** Sets the validity bits of the rows that are not -1, 64 rows to a register. */
+  private static void validUnlessMissing(int[] rows, int n, long[] valid) {
+    int any = 0;
+    for (int i = 0; i < n; i++) {
+      any |= rows[i];
+    }
+    if (any >= 0) {
+      // No -1 row (no NULL-extended side): all valid.
+      Arrays.fill(valid, -1L);
+      if ((n & 63) != 0) {
+        valid[valid.length - 1] = (1L << n) - 1;
+      }
+      return;
+    }
+    for (int w = 0; w < valid.length; w++) {
+      long bits = 0;
+      int end = Math.min(n, (w + 1) << 6);
+      for (int i = w << 6; i < end; i++) {
+        bits |= (long) (~rows[i] >>> 31) << i;
+      }
+      valid[w] = bits;
     }
   }
 
