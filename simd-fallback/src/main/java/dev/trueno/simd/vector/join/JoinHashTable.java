@@ -63,8 +63,20 @@ public final class JoinHashTable implements AutoCloseable {
   private int rowCount;
   private long batchBytes;
 
-  // Per build row: the next row with the same key (-1 at the end of the chain).
+  // Per build row: the next row with the same key (-1 at the end of the chain); dropped when the
+  // first probe lays the chains out as runs.
   int[] next = new int[0];
+
+  // From the first probe on (null if no key has several rows, or the budget had no room): each
+  // key with several rows has its rows here, contiguous and in build order, after their count; its
+  // slot entry holds that count's index instead of its first row. A probe reads a run in order
+  // instead of following a chain of dependent cache misses.
+  int[] runs;
+
+  // Keys with several rows, and the rows those keys hold, for sizing the runs.
+  private int multiKeys;
+  private long multiRows;
+  private volatile boolean runsLaidOut;
   // Per build row: whether some probe row matched it (only with trackMatches).
   long[] matched;
 
@@ -221,7 +233,13 @@ public final class JoinHashTable implements AutoCloseable {
 
   /** The bytes counted against the budget: the table's arrays and the retained batches. */
   public long usedBytes() {
-    long bytes = batchBytes + 4L * next.length + 4L * blockBatch.length + 8L * slots.length;
+    long bytes = batchBytes + 4L * blockBatch.length + 8L * slots.length;
+    if (next != null) {
+      bytes += 4L * next.length;
+    }
+    if (runs != null) {
+      bytes += 4L * runs.length;
+    }
     if (matched != null) {
       bytes += 8L * matched.length;
     }
@@ -294,6 +312,9 @@ public final class JoinHashTable implements AutoCloseable {
       requireTracking();
     }
     probing = true;
+    if (!runsLaidOut) {
+      layOutRuns();
+    }
     KeyBatch keys = KeyBatch.of(batch, keyOrdinals, nullSafe, keyTypes, "probe");
     long[] entries = new long[keys.rows];
     if (keyCount > 0) {
@@ -312,12 +333,48 @@ public final class JoinHashTable implements AutoCloseable {
     return new ProbeCursor(this, entries, outer, markMatches);
   }
 
+  /**
+   * Copies the rows of every key with several rows into {@link #runs} and points the keys' slot
+   * entries at them, once, before the first probe reads the table; probes of several threads wait
+   * for the first. Without room in the budget for the runs the chains stay.
+   */
+  private synchronized void layOutRuns() {
+    if (runsLaidOut) {
+      return;
+    }
+    long size = multiRows + multiKeys;
+    if (multiKeys > 0 && size <= MAX_ROWS && usedBytes() + 4L * size <= budgetBytes) {
+      int[] out = new int[(int) size];
+      int[] chain = next;
+      long[] sl = slots;
+      int pos = 0;
+      for (int i = 1; i < sl.length; i += 2) {
+        long e = sl[i];
+        if ((e & MULTI) == 0) {
+          continue;
+        }
+        int start = pos++;
+        for (int g = headRow(e); g >= 0; g = chain[g]) {
+          out[pos++] = g;
+        }
+        out[start] = pos - start - 1;
+        sl[i] = ((long) start << 32) | (e & 0xffff_ffffL);
+      }
+      runs = out;
+      next = null;
+    }
+    runsLaidOut = true;
+  }
+
   /** The key id of a found slot entry. */
   static int keyId(long entry) {
     return (int) (entry & KEY_BITS) - 1;
   }
 
-  /** The first build row of a found slot entry's key. */
+  /**
+   * The first build row of a found slot entry's key; for a key with several rows (MULTI) after the
+   * runs are laid out, the index of its run's count in {@link #runs}.
+   */
   static int headRow(long entry) {
     return (int) (entry >>> 32);
   }
@@ -349,8 +406,18 @@ public final class JoinHashTable implements AutoCloseable {
         continue;
       }
       done[k >>> 6] |= 1L << k;
-      for (int g = headRow(e); g >= 0; g = next[g]) {
-        matched[g >>> 6] |= 1L << g;
+      int h = headRow(e);
+      if ((e & MULTI) == 0) {
+        matched[h >>> 6] |= 1L << h;
+      } else if (runs != null) {
+        for (int i = h + 1, end = h + 1 + runs[h]; i < end; i++) {
+          int g = runs[i];
+          matched[g >>> 6] |= 1L << g;
+        }
+      } else {
+        for (int g = h; g >= 0; g = next[g]) {
+          matched[g >>> 6] |= 1L << g;
+        }
       }
     }
   }
@@ -380,6 +447,7 @@ public final class JoinHashTable implements AutoCloseable {
     closed = true;
     batches.clear();
     next = null;
+    runs = null;
     matched = null;
     keyMarked = null;
     blockBatch = null;
@@ -513,7 +581,13 @@ public final class JoinHashTable implements AutoCloseable {
         int k = keyId(e);
         next[keyTail[k]] = g;
         keyTail[k] = g;
-        sl[2 * s + 1] = e | MULTI;
+        if ((e & MULTI) == 0) {
+          multiKeys++;
+          multiRows += 2;
+          sl[2 * s + 1] = e | MULTI;
+        } else {
+          multiRows++;
+        }
         return;
       }
       s = (s + 1) & mask;

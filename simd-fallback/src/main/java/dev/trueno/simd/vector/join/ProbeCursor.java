@@ -17,8 +17,10 @@ public final class ProbeCursor {
   private final boolean outer;
   private final boolean markMatches;
   private int row;
-  // The next build row to emit for `row`, or -1 when `row` has not started.
+  // The next build row (or index into the table's runs) to emit for `row`, or -1 when `row` has
+  // not started; with runs, `runEnd` ends the run of `row`.
   private int pos = -1;
+  private int runEnd;
   private int batch;
 
   ProbeCursor(JoinHashTable table, long[] entries, boolean outer, boolean markMatches) {
@@ -51,10 +53,12 @@ public final class ProbeCursor {
     long[] found = entries;
     int rows = found.length;
     int[] nextRow = table.next;
+    int[] runs = table.runs;
     int[] starts = table.batchStarts();
     long[] matched = markMatches ? table.matched : null;
     int r = row;
     int p = pos;
+    int end = runEnd;
     int b = batch;
     int count = 0;
     while (count < max && r < rows) {
@@ -70,23 +74,51 @@ public final class ProbeCursor {
           r++;
           continue;
         }
-        p = JoinHashTable.headRow(e);
-        b = table.batchOf(p);
+        int h = JoinHashTable.headRow(e);
         if ((e & JoinHashTable.MULTI) == 0) {
           // The key's only build row: no chain to walk.
+          b = table.batchOf(h);
           probeRows[count] = r;
           buildBatches[count] = b;
-          buildRows[count] = p - starts[b];
+          buildRows[count] = h - starts[b];
           if (matched != null) {
-            matched[p >>> 6] |= 1L << p;
+            matched[h >>> 6] |= 1L << h;
           }
           count++;
-          p = -1;
           r++;
           continue;
         }
+        if (runs != null) {
+          p = h + 1;
+          end = p + runs[h];
+          b = table.batchOf(runs[p]);
+        } else {
+          p = h;
+          b = table.batchOf(p);
+        }
       }
-      // A chain is in build order, so its batch index only moves forward.
+      // A key's rows are in build order, so their batch index only moves forward.
+      if (runs != null) {
+        while (count < max && p < end) {
+          int g = runs[p];
+          while (g >= starts[b + 1]) {
+            b++;
+          }
+          probeRows[count] = r;
+          buildBatches[count] = b;
+          buildRows[count] = g - starts[b];
+          if (matched != null) {
+            matched[g >>> 6] |= 1L << g;
+          }
+          count++;
+          p++;
+        }
+        if (p == end) {
+          p = -1;
+          r++;
+        }
+        continue;
+      }
       while (count < max && p >= 0) {
         while (p >= starts[b + 1]) {
           b++;
@@ -106,6 +138,7 @@ public final class ProbeCursor {
     }
     row = r;
     pos = p;
+    runEnd = end;
     batch = b;
     return count;
   }

@@ -227,31 +227,51 @@ class JoinHashTablePropertiesTest {
     }
     Kind[] kinds = {kind};
     List<JoinKey> keys = List.of(new JoinKey(0, nullSafe));
-    int[] ordinals = {0};
-    try (JoinHashTable table = new JoinHashTable(keys, Long.MAX_VALUE, true)) {
-      for (List<Object[]> rows : buildRows) {
-        table.add(batches.root(kinds, rows));
-      }
-      VectorSchemaRoot probe = batches.root(kinds, probeRows);
-      assertThat(drain(table.probe(probe, ordinals, false, false), chunk))
-          .as("seed %d", seed)
-          .isEqualTo(expected);
-      assertThat(drain(table.probe(probe, ordinals, true, false), chunk))
-          .as("seed %d", seed)
-          .isEqualTo(expectedOuter);
-      // Marking key by key records the same build rows as emitting every match.
-      table.probe(probe, ordinals, false, false).markAllMatches();
-      List<String> unmatched = new ArrayList<>();
-      BuildRowCursor cursor = table.unmatchedBuildRows();
-      int[] bb = new int[chunk];
-      int[] br = new int[chunk];
-      for (int n; (n = cursor.next(bb, br, chunk)) > 0; ) {
-        for (int i = 0; i < n; i++) {
-          unmatched.add(bb[i] + ":" + br[i]);
-        }
-      }
-      assertThat(unmatched).as("seed %d", seed).isEqualTo(expectedUnmatched);
+    List<VectorSchemaRoot> build = new ArrayList<>();
+    for (List<Object[]> rows : buildRows) {
+      build.add(batches.root(kinds, rows));
     }
+    VectorSchemaRoot probe = batches.root(kinds, probeRows);
+    long built;
+    try (JoinHashTable table = new JoinHashTable(keys, Long.MAX_VALUE, true)) {
+      build.forEach(table::add);
+      built = table.usedBytes();
+      checkMatches(table, probe, chunk, seed, expected, expectedOuter, expectedUnmatched);
+    }
+    // A budget with room for the build but not for the runs: the probes walk the row chains.
+    try (JoinHashTable table = new JoinHashTable(keys, built, true)) {
+      build.forEach(table::add);
+      checkMatches(table, probe, chunk, seed, expected, expectedOuter, expectedUnmatched);
+    }
+  }
+
+  private static void checkMatches(
+      JoinHashTable table,
+      VectorSchemaRoot probe,
+      int chunk,
+      long seed,
+      List<String> expected,
+      List<String> expectedOuter,
+      List<String> expectedUnmatched) {
+    int[] ordinals = {0};
+    assertThat(drain(table.probe(probe, ordinals, false, false), chunk))
+        .as("seed %d", seed)
+        .isEqualTo(expected);
+    assertThat(drain(table.probe(probe, ordinals, true, false), chunk))
+        .as("seed %d", seed)
+        .isEqualTo(expectedOuter);
+    // Marking key by key records the same build rows as emitting every match.
+    table.probe(probe, ordinals, false, false).markAllMatches();
+    List<String> unmatched = new ArrayList<>();
+    BuildRowCursor cursor = table.unmatchedBuildRows();
+    int[] bb = new int[chunk];
+    int[] br = new int[chunk];
+    for (int n; (n = cursor.next(bb, br, chunk)) > 0; ) {
+      for (int i = 0; i < n; i++) {
+        unmatched.add(bb[i] + ":" + br[i]);
+      }
+    }
+    assertThat(unmatched).as("seed %d", seed).isEqualTo(expectedUnmatched);
   }
 
   private static Object keyValue(Kind kind, long v) {
