@@ -37,12 +37,12 @@ class VectorJoinTest extends JoinContractTest {
           field("t", DataType.TIMESTAMP));
 
   /**
-   * Batches of up to 3000 rows whose bigint keys are mostly unique (a build key of one row, found
+   * Batches of up to 2100 rows whose bigint keys are mostly unique (a build key of one row, found
    * without walking a chain) with a share repeated, payload columns with or without NULLs (the
    * gather's NULL-free fast path and its general one), every join type and build side: the rows
    * equal the scalar reference's.
    */
-  @Property(tries = 8)
+  @Property(tries = 6)
   void largeBatchesOfUniqueAndRepeatedKeysEqualTheScalarReference(
       @ForAll long seed,
       @ForAll @IntRange(min = 0, max = 60) int repeatedPercent,
@@ -71,15 +71,15 @@ class VectorJoinTest extends JoinContractTest {
   private static List<List<Object[]>> bigBatches(
       Random random, List<Field> fields, int key, int repeatedPercent, boolean payloadNulls) {
     List<List<Object[]>> out = new ArrayList<>();
-    int[] sizes = {0, 1, 1023, 1024, 1025, 3000};
-    long unique = 10;
-    for (int b = 1 + random.nextInt(4); b > 0; b--) {
-      int size = random.nextBoolean() ? sizes[random.nextInt(sizes.length)] : random.nextInt(3001);
+    int[] sizes = {0, 1, 1023, 1024, 1025, 2049};
+    long unique = 200;
+    for (int b = 1 + random.nextInt(3); b > 0; b--) {
+      int size = random.nextBoolean() ? sizes[random.nextInt(sizes.length)] : random.nextInt(2101);
       List<Object[]> rows = rows(random, fields, size, payloadNulls ? 0.1 : 0.0);
       for (Object[] row : rows) {
         long v =
             random.nextInt(100) < repeatedPercent
-                ? random.nextInt(10)
+                ? random.nextInt(200)
                 : key == 0 ? unique++ : random.nextInt(6000);
         row[key] = random.nextInt(100) == 0 ? null : v;
       }

@@ -17,7 +17,9 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * reported as (build batch index, row in that batch). Each distinct key is stored once, in
  * primitive arrays (longs per fixed-width column, one byte arena per string column), and owns a
  * chain of its rows in build order through a {@code next} array, so a key shared by a million rows
- * costs one slot and a million ints, and probing it compares keys once.
+ * costs one slot and a million ints, and probing it compares keys once. The first probe lays the
+ * chains of keys with several rows out as contiguous runs (when the budget has room), so that
+ * probes read a key's rows in order instead of chasing one cache miss per row.
  *
  * <p>The slots hold what a probe needs in one cache line: two longs per slot, the first the key's
  * hash (or, for one non-null-safe fixed-width key column, the key's canonical value itself, so that
