@@ -2,6 +2,7 @@ package dev.trueno.simd.vector.join;
 
 import dev.trueno.core.error.ErrorCode;
 import dev.trueno.core.error.TruenoException;
+import dev.trueno.simd.vector.kernels.Hashing;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -16,7 +17,15 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * reported as (build batch index, row in that batch). Each distinct key is stored once, in
  * primitive arrays (longs per fixed-width column, one byte arena per string column), and owns a
  * chain of its rows in build order through a {@code next} array, so a key shared by a million rows
- * costs one slot and a million ints, and probing it compares keys once.
+ * costs one slot and a million ints, and probing it compares keys once. The first probe lays the
+ * chains of keys with several rows out as contiguous runs (when the budget has room), so that
+ * probes read a key's rows in order instead of chasing one cache miss per row.
+ *
+ * <p>The slots hold what a probe needs in one cache line: two longs per slot, the first the key's
+ * hash (or, for one non-null-safe fixed-width key column, the key's canonical value itself, so that
+ * no per-key array is read at all), the second the key's id, whether it has more than one row and
+ * its first row. A probe row whose key has one build row, the common case of primary-key joins, is
+ * answered without touching the row chains.
  *
  * <p>Key equality is Spark's join equality: a NULL in a key compared with {@code =} never matches
  * (the row is not inserted, and a probe row with one finds nothing), NULL matches NULL in a key
@@ -34,6 +43,14 @@ public final class JoinHashTable implements AutoCloseable {
   /** Build rows are numbered by int; leave headroom for array headers. */
   static final int MAX_ROWS = Integer.MAX_VALUE - 16;
 
+  /** In a slot's entry word: the key has more than one build row. */
+  static final long MULTI = 0x8000_0000L;
+
+  private static final long KEY_BITS = 0x7fff_ffffL;
+
+  // Rows per block of the row -> batch index: a block's entry is the batch of its first row.
+  private static final int BLOCK_SHIFT = 10;
+
   private final int[] keyOrdinals;
   private final boolean[] nullSafe;
   private final long budgetBytes;
@@ -43,29 +60,48 @@ public final class JoinHashTable implements AutoCloseable {
   private final List<VectorSchemaRoot> batches = new ArrayList<>();
   // batchStart[b] is the number of build rows before batch b; batchStart[batchCount] = rowCount.
   private int[] batchStart = new int[9];
+  // blockBatch[g >>> BLOCK_SHIFT] is the batch holding row g & -(1 << BLOCK_SHIFT).
+  private int[] blockBatch = new int[0];
   private int rowCount;
   private long batchBytes;
 
-  // Per build row: the next row with the same key (-1 at the end of the chain).
+  // Per build row: the next row with the same key (-1 at the end of the chain); dropped when the
+  // first probe lays the chains out as runs.
   int[] next = new int[0];
+
+  // From the first probe on (null if no key has several rows, or the budget had no room): each
+  // key with several rows has its rows here, contiguous and in build order, after their count; its
+  // slot entry holds that count's index instead of its first row. A probe reads a run in order
+  // instead of following a chain of dependent cache misses.
+  int[] runs;
+
+  // Keys with several rows, and the rows those keys hold, for sizing the runs.
+  private int multiKeys;
+  private long multiRows;
+  private volatile boolean runsLaidOut;
   // Per build row: whether some probe row matched it (only with trackMatches).
   long[] matched;
 
   // Per distinct key (only with trackMatches): whether its rows were all marked matched already.
   private long[] keyMarked;
 
-  // Per distinct key, dense ids in first-seen order.
+  // Per distinct key, dense ids in first-seen order. Without `direct`, the values are kept per key
+  // for equality; with it, the slot holds the value and a key needs only its chain's tail.
   private int keyCount;
-  private long[] keyHash;
-  int[] keyHead;
+  private boolean direct;
   private int[] keyTail;
   private long[][] keyValues;
   private byte[][] arena;
   private int[][] arenaOffsets;
   private boolean[][] keyNull;
 
-  // Open addressing, linear probing: key id + 1, 0 = empty; at most half full.
-  private int[] slots = new int[16];
+  // Open addressing, linear probing, at most half full; slot s is slots[2s] (the key's hash, or its
+  // value when `direct`) and slots[2s + 1] (0 = empty, else the key's id + 1 in bits 0-30, MULTI,
+  // and its first build row in the high 32 bits).
+  private long[] slots = new long[32];
+
+  // Written by touchSlots so that its loads are not optimized away.
+  private long touched;
 
   private boolean probing;
   private boolean closed;
@@ -140,6 +176,8 @@ public final class JoinHashTable implements AutoCloseable {
     if (trackMatches) {
       extra += 8L * (((cap + 63) >>> 6) - matched.length);
     }
+    int blocks = blocksFor(cap);
+    extra += 4L * (blocks - blockBatch.length);
     reserve(extra, "a build batch of " + rows + " rows");
     batchBytes += bytes;
     if (cap > next.length) {
@@ -148,7 +186,11 @@ public final class JoinHashTable implements AutoCloseable {
         matched = Arrays.copyOf(matched, (cap + 63) >>> 6);
       }
     }
+    if (blocks > blockBatch.length) {
+      blockBatch = Arrays.copyOf(blockBatch, blocks);
+    }
     int base = rowCount;
+    touchSlots(keys.hashes, rows);
     long[] m = keys.matchable;
     for (int w = 0; w < m.length; w++) {
       // Only rows without a NULL in an `=` key go in: skip the others 64 at a time.
@@ -164,6 +206,29 @@ public final class JoinHashTable implements AutoCloseable {
     }
     rowCount = base + rows;
     batchStart[b + 1] = rowCount;
+    // The blocks whose first row is in this batch.
+    for (int blk = blocksFor(base); blk < blocksFor(rowCount); blk++) {
+      blockBatch[blk] = b;
+    }
+  }
+
+  /**
+   * Reads the slot of every row's hash once before inserting: independent loads whose cache misses
+   * overlap, so that the inserts, each of which depends on its slot, find their slots cached.
+   */
+  private void touchSlots(long[] hashes, int rows) {
+    long[] sl = slots;
+    int mask = (sl.length >>> 1) - 1;
+    long sum = 0;
+    for (int r = 0; r < rows; r++) {
+      sum += sl[2 * (spread(hashes[r]) & mask) + 1];
+    }
+    touched = sum;
+  }
+
+  /** The number of blocks with a first row below {@code rows}. */
+  private static int blocksFor(int rows) {
+    return (int) (((long) rows + (1 << BLOCK_SHIFT) - 1) >>> BLOCK_SHIFT);
   }
 
   /** The number of build batches added. */
@@ -188,12 +253,18 @@ public final class JoinHashTable implements AutoCloseable {
 
   /** The bytes counted against the budget: the table's arrays and the retained batches. */
   public long usedBytes() {
-    long bytes = batchBytes + 4L * next.length + 4L * slots.length;
+    long bytes = batchBytes + 4L * blockBatch.length + 8L * slots.length;
+    if (next != null) {
+      bytes += 4L * next.length;
+    }
+    if (runs != null) {
+      bytes += 4L * runs.length;
+    }
     if (matched != null) {
       bytes += 8L * matched.length;
     }
-    if (keyHash != null) {
-      bytes += perKeyBytes() * keyHash.length;
+    if (keyTail != null) {
+      bytes += perKeyBytes() * keyTail.length;
       for (int c = 0; c < keyTypes.length; c++) {
         if (arena[c] != null) {
           bytes += arena[c].length;
@@ -203,9 +274,12 @@ public final class JoinHashTable implements AutoCloseable {
     return bytes;
   }
 
-  // Hash, chain head and tail, and per key column the value (or string offset) and NULL flag.
+  // The chain's tail, and unless direct per key column the value (or string offset) and NULL flag.
   private long perKeyBytes() {
-    long perKey = 16;
+    long perKey = 4;
+    if (direct) {
+      return perKey;
+    }
     for (int c = 0; c < keyTypes.length; c++) {
       perKey += keyTypes[c].isString() ? 4 : 8;
       if (nullSafe[c]) {
@@ -258,19 +332,71 @@ public final class JoinHashTable implements AutoCloseable {
       requireTracking();
     }
     probing = true;
+    if (!runsLaidOut) {
+      layOutRuns();
+    }
     KeyBatch keys = KeyBatch.of(batch, keyOrdinals, nullSafe, keyTypes, "probe");
-    int[] keyIds = new int[keys.rows];
-    Arrays.fill(keyIds, -1);
+    long[] entries = new long[keys.rows];
     if (keyCount > 0) {
       long[] m = keys.matchable;
-      for (int w = 0; w < m.length; w++) {
-        for (long bits = m[w]; bits != 0; bits &= bits - 1) {
-          int r = (w << 6) + Long.numberOfTrailingZeros(bits);
-          keyIds[r] = lookup(keys, r);
+      if (direct) {
+        lookupDirect(keys, m, entries);
+      } else {
+        for (int w = 0; w < m.length; w++) {
+          for (long bits = m[w]; bits != 0; bits &= bits - 1) {
+            int r = (w << 6) + Long.numberOfTrailingZeros(bits);
+            entries[r] = lookup(keys, r);
+          }
         }
       }
     }
-    return new ProbeCursor(this, keyIds, outer, markMatches);
+    return new ProbeCursor(this, entries, outer, markMatches);
+  }
+
+  /**
+   * Copies the rows of every key with several rows into {@link #runs} and points the keys' slot
+   * entries at them, once, before the first probe reads the table; probes of several threads wait
+   * for the first. Without room in the budget for the runs the chains stay.
+   */
+  private synchronized void layOutRuns() {
+    if (runsLaidOut) {
+      return;
+    }
+    long size = multiRows + multiKeys;
+    if (multiKeys > 0 && size <= MAX_ROWS && usedBytes() + 4L * size <= budgetBytes) {
+      int[] out = new int[(int) size];
+      int[] chain = next;
+      long[] sl = slots;
+      int pos = 0;
+      for (int i = 1; i < sl.length; i += 2) {
+        long e = sl[i];
+        if ((e & MULTI) == 0) {
+          continue;
+        }
+        int start = pos++;
+        for (int g = headRow(e); g >= 0; g = chain[g]) {
+          out[pos++] = g;
+        }
+        out[start] = pos - start - 1;
+        sl[i] = ((long) start << 32) | (e & 0xffff_ffffL);
+      }
+      runs = out;
+      next = null;
+    }
+    runsLaidOut = true;
+  }
+
+  /** The key id of a found slot entry. */
+  static int keyId(long entry) {
+    return (int) (entry & KEY_BITS) - 1;
+  }
+
+  /**
+   * The first build row of a found slot entry's key; for a key with several rows (MULTI) after the
+   * runs are laid out, the index of its run's count in {@link #runs}.
+   */
+  static int headRow(long entry) {
+    return (int) (entry >>> 32);
   }
 
   /** Records that build row {@code row} of build batch {@code batch} found a match. */
@@ -281,23 +407,37 @@ public final class JoinHashTable implements AutoCloseable {
   }
 
   /**
-   * Records as matched every build row whose key is one of {@code keyIds} (-1 entries are skipped),
-   * walking each key's chain once over the table's life: the build-side rows of a semi, anti or
-   * existence join without a residual condition, without enumerating every match.
+   * Records as matched every build row whose key is found by one of {@code entries} (0 entries are
+   * skipped), walking each key's chain once over the table's life: the build-side rows of a semi,
+   * anti or existence join without a residual condition, without enumerating every match.
    */
-  void markKeys(int[] keyIds) {
+  void markKeys(long[] entries) {
     requireTracking();
     if (keyMarked == null) {
       keyMarked = new long[(keyCount + 63) >>> 6];
     }
     long[] done = keyMarked;
-    for (int k : keyIds) {
-      if (k < 0 || (done[k >>> 6] & (1L << k)) != 0) {
+    for (long e : entries) {
+      if (e == 0) {
+        continue;
+      }
+      int k = keyId(e);
+      if ((done[k >>> 6] & (1L << k)) != 0) {
         continue;
       }
       done[k >>> 6] |= 1L << k;
-      for (int g = keyHead[k]; g >= 0; g = next[g]) {
-        matched[g >>> 6] |= 1L << g;
+      int h = headRow(e);
+      if ((e & MULTI) == 0) {
+        matched[h >>> 6] |= 1L << h;
+      } else if (runs != null) {
+        for (int i = h + 1, end = h + 1 + runs[h]; i < end; i++) {
+          int g = runs[i];
+          matched[g >>> 6] |= 1L << g;
+        }
+      } else {
+        for (int g = h; g >= 0; g = next[g]) {
+          matched[g >>> 6] |= 1L << g;
+        }
       }
     }
   }
@@ -327,10 +467,10 @@ public final class JoinHashTable implements AutoCloseable {
     closed = true;
     batches.clear();
     next = null;
+    runs = null;
     matched = null;
     keyMarked = null;
-    keyHash = null;
-    keyHead = null;
+    blockBatch = null;
     keyTail = null;
     keyValues = null;
     arena = null;
@@ -347,19 +487,14 @@ public final class JoinHashTable implements AutoCloseable {
    * The build batch holding global build row {@code g}: the last batch starting at or before it.
    */
   int batchOf(int g) {
-    int lo = 1;
-    int hi = batches.size();
-    // First b in [1, batchCount] with batchStart[b] > g; empty batches share a start and are
-    // skipped.
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (batchStart[mid] > g) {
-        hi = mid;
-      } else {
-        lo = mid + 1;
-      }
+    // The batch of the block's first row, then forward past the batches that end before g (empty
+    // batches share their start with the next and are skipped too).
+    int b = blockBatch[g >>> BLOCK_SHIFT];
+    int[] starts = batchStart;
+    while (g >= starts[b + 1]) {
+      b++;
     }
-    return lo - 1;
+    return b;
   }
 
   private void checkOpen() {
@@ -414,13 +549,17 @@ public final class JoinHashTable implements AutoCloseable {
     keyTypes = types;
     int k = types.length;
     int cap = 16;
-    keyHash = new long[cap];
-    keyHead = new int[cap];
+    // One fixed-width key compared with `=`: equal canonical values are equal keys and hash alike
+    // (Hashing.hash of the value), so the slot holds the value and no per-key values are kept.
+    direct = k == 1 && !nullSafe[0] && !types[0].isString();
     keyTail = new int[cap];
     keyValues = new long[k][];
     arena = new byte[k][];
     arenaOffsets = new int[k][];
     keyNull = new boolean[k][];
+    if (direct) {
+      return;
+    }
     for (int c = 0; c < k; c++) {
       if (types[c].isString()) {
         arena[c] = new byte[256];
@@ -440,44 +579,91 @@ public final class JoinHashTable implements AutoCloseable {
 
   private void insert(KeyBatch keys, int r, int g) {
     long h = keys.hashes[r];
-    int mask = slots.length - 1;
+    long tag = direct ? keys.values[0][r] : h;
+    long[] sl = slots;
+    int mask = (sl.length >>> 1) - 1;
     int s = spread(h) & mask;
     next[g] = -1;
     while (true) {
-      int k = slots[s] - 1;
-      if (k < 0) {
-        k = newKey(keys, r, h);
-        keyHead[k] = g;
+      long e = sl[2 * s + 1];
+      if (e == 0) {
+        int k = newKey(keys, r);
         keyTail[k] = g;
-        if (keyCount * 2 > slots.length) {
+        sl[2 * s] = tag;
+        sl[2 * s + 1] = ((long) g << 32) | (k + 1);
+        if ((long) keyCount * 4 > sl.length) {
           rehash();
-        } else {
-          slots[s] = k + 1;
         }
         return;
       }
-      if (keyHash[k] == h && equal(k, keys, r)) {
+      if (sl[2 * s] == tag && (direct || equal(keyId(e), keys, r))) {
         // Append, so that a key's rows come out in build order.
+        int k = keyId(e);
         next[keyTail[k]] = g;
         keyTail[k] = g;
+        if ((e & MULTI) == 0) {
+          multiKeys++;
+          multiRows += 2;
+          sl[2 * s + 1] = e | MULTI;
+        } else {
+          multiRows++;
+        }
         return;
       }
       s = (s + 1) & mask;
     }
   }
 
-  private int lookup(KeyBatch keys, int r) {
+  /** The slot entry of the key of row {@code r}, 0 when the table has none. */
+  private long lookup(KeyBatch keys, int r) {
     long h = keys.hashes[r];
-    int[] sl = slots;
-    int mask = sl.length - 1;
+    long[] sl = slots;
+    int mask = (sl.length >>> 1) - 1;
     int s = spread(h) & mask;
     while (true) {
-      int k = sl[s] - 1;
-      if (k < 0) {
-        return -1;
+      long e = sl[2 * s + 1];
+      if (e == 0) {
+        return 0;
       }
-      if (keyHash[k] == h && equal(k, keys, r)) {
-        return k;
+      if (sl[2 * s] == h && equal(keyId(e), keys, r)) {
+        return e;
+      }
+      s = (s + 1) & mask;
+    }
+  }
+
+  /**
+   * The slot entries of the matchable rows' keys in a direct table: one cache line per row, and the
+   * rows' lookups independent of each other, so that their cache misses overlap.
+   */
+  private void lookupDirect(KeyBatch keys, long[] matchable, long[] entries) {
+    long[] hashes = keys.hashes;
+    long[] values = keys.values[0];
+    long[] sl = slots;
+    int mask = (sl.length >>> 1) - 1;
+    for (int w = 0; w < matchable.length; w++) {
+      long bits = matchable[w];
+      if (bits == -1L) {
+        // No NULL among these 64 rows: a plain loop.
+        int end = (w << 6) + 64;
+        for (int r = w << 6; r < end; r++) {
+          entries[r] = findDirect(sl, mask, hashes[r], values[r]);
+        }
+        continue;
+      }
+      for (; bits != 0; bits &= bits - 1) {
+        int r = (w << 6) + Long.numberOfTrailingZeros(bits);
+        entries[r] = findDirect(sl, mask, hashes[r], values[r]);
+      }
+    }
+  }
+
+  private static long findDirect(long[] sl, int mask, long h, long value) {
+    int s = spread(h) & mask;
+    while (true) {
+      long e = sl[2 * s + 1];
+      if (e == 0 || sl[2 * s] == value) {
+        return e;
       }
       s = (s + 1) & mask;
     }
@@ -509,12 +695,15 @@ public final class JoinHashTable implements AutoCloseable {
     return true;
   }
 
-  private int newKey(KeyBatch keys, int r, long h) {
+  private int newKey(KeyBatch keys, int r) {
     int k = keyCount;
-    if (k == keyHash.length) {
+    if (k == keyTail.length) {
       growKeys();
     }
-    keyHash[k] = h;
+    keyCount = k + 1;
+    if (direct) {
+      return k;
+    }
     for (int c = 0; c < keyOrdinals.length; c++) {
       boolean rowNull = keys.isNull(c, r);
       if (nullSafe[c]) {
@@ -534,17 +723,17 @@ public final class JoinHashTable implements AutoCloseable {
         o[k + 1] = start + len;
       }
     }
-    keyCount = k + 1;
     return k;
   }
 
   private void growKeys() {
-    int cap = keyHash.length;
+    int cap = keyTail.length;
     int newCap = cap * 2;
     reserve(perKeyBytes() * (newCap - cap), "distinct key " + (keyCount + 1));
-    keyHash = Arrays.copyOf(keyHash, newCap);
-    keyHead = Arrays.copyOf(keyHead, newCap);
     keyTail = Arrays.copyOf(keyTail, newCap);
+    if (direct) {
+      return;
+    }
     for (int c = 0; c < keyOrdinals.length; c++) {
       if (keyValues[c] != null) {
         keyValues[c] = Arrays.copyOf(keyValues[c], newCap);
@@ -570,16 +759,23 @@ public final class JoinHashTable implements AutoCloseable {
   }
 
   private void rehash() {
-    int newLen = slots.length * 2;
-    reserve(4L * (newLen - slots.length), "hash slots for " + keyCount + " distinct keys");
-    int[] sl = new int[newLen];
-    int mask = newLen - 1;
-    for (int k = 0; k < keyCount; k++) {
-      int s = spread(keyHash[k]) & mask;
-      while (sl[s] != 0) {
+    long[] old = slots;
+    int newLen = old.length * 2;
+    reserve(8L * (newLen - old.length), "hash slots for " + keyCount + " distinct keys");
+    long[] sl = new long[newLen];
+    int mask = (newLen >>> 1) - 1;
+    for (int i = 0; i < old.length; i += 2) {
+      long e = old[i + 1];
+      if (e == 0) {
+        continue;
+      }
+      long tag = old[i];
+      int s = spread(direct ? Hashing.hash(tag) : tag) & mask;
+      while (sl[2 * s + 1] != 0) {
         s = (s + 1) & mask;
       }
-      sl[s] = k + 1;
+      sl[2 * s] = tag;
+      sl[2 * s + 1] = e;
     }
     slots = sl;
   }

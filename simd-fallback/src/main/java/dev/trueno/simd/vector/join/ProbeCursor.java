@@ -12,29 +12,32 @@ package dev.trueno.simd.vector.join;
  */
 public final class ProbeCursor {
   private final JoinHashTable table;
-  private final int[] keyIds;
+  // Per probe row: the slot entry of its key (first build row, more-rows flag, key id), 0 if none.
+  private final long[] entries;
   private final boolean outer;
   private final boolean markMatches;
   private int row;
-  // The next build row to emit for `row`, or -1 when `row` has not started.
+  // The next build row (or index into the table's runs) to emit for `row`, or -1 when `row` has
+  // not started; with runs, `runEnd` ends the run of `row`.
   private int pos = -1;
+  private int runEnd;
   private int batch;
 
-  ProbeCursor(JoinHashTable table, int[] keyIds, boolean outer, boolean markMatches) {
+  ProbeCursor(JoinHashTable table, long[] entries, boolean outer, boolean markMatches) {
     this.table = table;
-    this.keyIds = keyIds;
+    this.entries = entries;
     this.outer = outer;
     this.markMatches = markMatches;
   }
 
   /** The number of rows of the probe batch. */
   public int probeRowCount() {
-    return keyIds.length;
+    return entries.length;
   }
 
   /** Whether {@link #next} may return more matches. */
   public boolean hasNext() {
-    return row < keyIds.length;
+    return row < entries.length;
   }
 
   /**
@@ -47,19 +50,21 @@ public final class ProbeCursor {
       throw new IllegalArgumentException(
           "max must be positive and at most the length of each output array, got " + max);
     }
-    int[] ids = keyIds;
-    int rows = ids.length;
+    long[] found = entries;
+    int rows = found.length;
     int[] nextRow = table.next;
+    int[] runs = table.runs;
     int[] starts = table.batchStarts();
     long[] matched = markMatches ? table.matched : null;
     int r = row;
     int p = pos;
+    int end = runEnd;
     int b = batch;
     int count = 0;
     while (count < max && r < rows) {
       if (p < 0) {
-        int k = ids[r];
-        if (k < 0) {
+        long e = found[r];
+        if (e == 0) {
           if (outer) {
             probeRows[count] = r;
             buildBatches[count] = -1;
@@ -69,10 +74,51 @@ public final class ProbeCursor {
           r++;
           continue;
         }
-        p = table.keyHead[k];
-        b = table.batchOf(p);
+        int h = JoinHashTable.headRow(e);
+        if ((e & JoinHashTable.MULTI) == 0) {
+          // The key's only build row: no chain to walk.
+          b = table.batchOf(h);
+          probeRows[count] = r;
+          buildBatches[count] = b;
+          buildRows[count] = h - starts[b];
+          if (matched != null) {
+            matched[h >>> 6] |= 1L << h;
+          }
+          count++;
+          r++;
+          continue;
+        }
+        if (runs != null) {
+          p = h + 1;
+          end = p + runs[h];
+          b = table.batchOf(runs[p]);
+        } else {
+          p = h;
+          b = table.batchOf(p);
+        }
       }
-      // A chain is in build order, so its batch index only moves forward.
+      // A key's rows are in build order, so their batch index only moves forward.
+      if (runs != null) {
+        while (count < max && p < end) {
+          int g = runs[p];
+          while (g >= starts[b + 1]) {
+            b++;
+          }
+          probeRows[count] = r;
+          buildBatches[count] = b;
+          buildRows[count] = g - starts[b];
+          if (matched != null) {
+            matched[g >>> 6] |= 1L << g;
+          }
+          count++;
+          p++;
+        }
+        if (p == end) {
+          p = -1;
+          r++;
+        }
+        continue;
+      }
       while (count < max && p >= 0) {
         while (p >= starts[b + 1]) {
           b++;
@@ -92,6 +138,7 @@ public final class ProbeCursor {
     }
     row = r;
     pos = p;
+    runEnd = end;
     batch = b;
     return count;
   }
@@ -102,12 +149,12 @@ public final class ProbeCursor {
    * build-side semi, anti and existence joins without a residual condition.
    */
   public void markAllMatches() {
-    table.markKeys(keyIds);
+    table.markKeys(entries);
   }
 
   /** Whether probe row {@code probeRow} has at least one match. */
   public boolean hasMatch(int probeRow) {
-    return keyIds[probeRow] >= 0;
+    return entries[probeRow] != 0;
   }
 
   /**
@@ -116,9 +163,9 @@ public final class ProbeCursor {
    */
   public int matchedRows(int[] out) {
     int count = 0;
-    for (int r = 0; r < keyIds.length; r++) {
+    for (int r = 0; r < entries.length; r++) {
       out[count] = r;
-      count += keyIds[r] >= 0 ? 1 : 0;
+      count += entries[r] != 0 ? 1 : 0;
     }
     return count;
   }
@@ -130,9 +177,9 @@ public final class ProbeCursor {
    */
   public int unmatchedRows(int[] out) {
     int count = 0;
-    for (int r = 0; r < keyIds.length; r++) {
+    for (int r = 0; r < entries.length; r++) {
       out[count] = r;
-      count += keyIds[r] < 0 ? 1 : 0;
+      count += entries[r] == 0 ? 1 : 0;
     }
     return count;
   }

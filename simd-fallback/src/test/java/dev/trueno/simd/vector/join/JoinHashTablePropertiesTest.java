@@ -147,6 +147,141 @@ class JoinHashTablePropertiesTest {
     }
   }
 
+  @Provide
+  Arbitrary<Integer> largeSizes() {
+    return Arbitraries.oneOf(
+        Arbitraries.of(0, 1, 1023, 1024, 1025, 2047, 2049),
+        Arbitraries.integers().between(0, 3000));
+  }
+
+  @Provide
+  Arbitrary<Kind> fixedWidthKinds() {
+    return Arbitraries.of(Kind.LONG, Kind.INT, Kind.DOUBLE, Kind.DECIMAL);
+  }
+
+  /**
+   * Keys with one build row (answered from the slot) mixed with keys of several rows (walked along
+   * their chain), over build batches of up to 3000 rows, empty and one-row batches included, so
+   * that matches cross the 1024-row blocks of the row -> batch index and the batches' boundaries:
+   * the matches are every equal-keyed build row, in build order, with its exact batch and row.
+   */
+  @Property(tries = 60)
+  void singleAndRepeatedKeysAcrossBatchesAndBlocks(
+      @ForAll("fixedWidthKinds") Kind kind,
+      @ForAll boolean nullSafe,
+      @ForAll @Size(min = 1, max = 5) List<@From("largeSizes") Integer> buildSizes,
+      @ForAll @IntRange(min = 0, max = 100) int repeatedPercent,
+      @ForAll @IntRange(min = 1, max = 3000) int chunk,
+      @ForAll long seed) {
+    Random random = new Random(seed);
+    int total = buildSizes.stream().mapToInt(Integer::intValue).sum();
+    // Unique keys 0, 1, 2, ... except that a share of rows repeats one of a few keys.
+    int repeatedKeys = 1 + random.nextInt(20);
+    List<List<Object[]>> buildRows = new ArrayList<>();
+    java.util.Map<Object, List<String>> rowsByKey = new java.util.HashMap<>();
+    long unique = repeatedKeys;
+    for (int b = 0; b < buildSizes.size(); b++) {
+      List<Object[]> rows = new ArrayList<>();
+      for (int r = 0; r < buildSizes.get(b); r++) {
+        Object key;
+        if (random.nextInt(50) == 0) {
+          key = null;
+        } else {
+          long v = random.nextInt(100) < repeatedPercent ? random.nextInt(repeatedKeys) : unique++;
+          key = keyValue(kind, v);
+        }
+        rows.add(new Object[] {key});
+        if (key != null || nullSafe) {
+          rowsByKey.computeIfAbsent(key, x -> new ArrayList<>()).add(b + ":" + r);
+        }
+      }
+      buildRows.add(rows);
+    }
+    List<Object[]> probeRows = new ArrayList<>();
+    List<String> expected = new ArrayList<>();
+    List<String> expectedOuter = new ArrayList<>();
+    java.util.Set<String> matchedBuild = new java.util.HashSet<>();
+    int probeSize = random.nextInt(2 * total + 2);
+    for (int p = 0; p < probeSize; p++) {
+      Object key =
+          random.nextInt(50) == 0 ? null : keyValue(kind, random.nextInt((int) unique + 5) - 2);
+      probeRows.add(new Object[] {key});
+      List<String> hits = key != null || nullSafe ? rowsByKey.get(key) : null;
+      if (hits == null) {
+        expectedOuter.add(p + ":-1:-1");
+        continue;
+      }
+      for (String hit : hits) {
+        expected.add(p + ":" + hit);
+        expectedOuter.add(p + ":" + hit);
+        matchedBuild.add(hit);
+      }
+    }
+    List<String> expectedUnmatched = new ArrayList<>();
+    for (int b = 0; b < buildRows.size(); b++) {
+      for (int r = 0; r < buildRows.get(b).size(); r++) {
+        if (!matchedBuild.contains(b + ":" + r)) {
+          expectedUnmatched.add(b + ":" + r);
+        }
+      }
+    }
+    Kind[] kinds = {kind};
+    List<JoinKey> keys = List.of(new JoinKey(0, nullSafe));
+    List<VectorSchemaRoot> build = new ArrayList<>();
+    for (List<Object[]> rows : buildRows) {
+      build.add(batches.root(kinds, rows));
+    }
+    VectorSchemaRoot probe = batches.root(kinds, probeRows);
+    long built;
+    try (JoinHashTable table = new JoinHashTable(keys, Long.MAX_VALUE, true)) {
+      build.forEach(table::add);
+      built = table.usedBytes();
+      checkMatches(table, probe, chunk, seed, expected, expectedOuter, expectedUnmatched);
+    }
+    // A budget with room for the build but not for the runs: the probes walk the row chains.
+    try (JoinHashTable table = new JoinHashTable(keys, built, true)) {
+      build.forEach(table::add);
+      checkMatches(table, probe, chunk, seed, expected, expectedOuter, expectedUnmatched);
+    }
+  }
+
+  private static void checkMatches(
+      JoinHashTable table,
+      VectorSchemaRoot probe,
+      int chunk,
+      long seed,
+      List<String> expected,
+      List<String> expectedOuter,
+      List<String> expectedUnmatched) {
+    int[] ordinals = {0};
+    assertThat(drain(table.probe(probe, ordinals, false, false), chunk))
+        .as("seed %d", seed)
+        .isEqualTo(expected);
+    assertThat(drain(table.probe(probe, ordinals, true, false), chunk))
+        .as("seed %d", seed)
+        .isEqualTo(expectedOuter);
+    // Marking key by key records the same build rows as emitting every match.
+    table.probe(probe, ordinals, false, false).markAllMatches();
+    List<String> unmatched = new ArrayList<>();
+    BuildRowCursor cursor = table.unmatchedBuildRows();
+    int[] bb = new int[chunk];
+    int[] br = new int[chunk];
+    for (int n; (n = cursor.next(bb, br, chunk)) > 0; ) {
+      for (int i = 0; i < n; i++) {
+        unmatched.add(bb[i] + ":" + br[i]);
+      }
+    }
+    assertThat(unmatched).as("seed %d", seed).isEqualTo(expectedUnmatched);
+  }
+
+  private static Object keyValue(Kind kind, long v) {
+    return switch (kind) {
+      case INT -> (int) v;
+      case DOUBLE -> (double) v;
+      default -> v;
+    };
+  }
+
   private static List<Object[]> rows(Random random, Kind[] kinds, int size, double nullRate) {
     List<Object[]> rows = new ArrayList<>();
     for (int r = 0; r < size; r++) {
