@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.trueno.spark.TruenoExtensions;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.execution.SparkPlan;
@@ -21,22 +23,35 @@ import scala.jdk.javaapi.CollectionConverters;
  * and partitioned on disk; the rows must be vanilla Spark's.
  */
 class ProbeGatheringSparkTest {
+  // Set for this class and restored after it: a session started by an earlier class in this JVM
+  // (the GPU machine runs every module's tests in one) is reused, not changed for good.
+  private static final Map<String, String> SETTINGS =
+      Map.of(
+          "spark.sql.shuffle.partitions", "2",
+          "spark.sql.adaptive.enabled", "false",
+          "spark.sql.autoBroadcastJoinThreshold", "-1",
+          "spark.trueno.batch.maxRows", "100");
+
   private static SparkSession spark;
+  private static boolean ownSession;
+  private static final Map<String, String> previous = new HashMap<>();
 
   @BeforeAll
   static void start() {
     JoinTask.gatherProbeBatchesOnCpu = true;
+    ownSession = SparkSession.getDefaultSession().isEmpty();
     spark =
         SparkSession.builder()
             .master("local[2]")
             .appName("trueno-probe-gathering-test")
             .config("spark.sql.extensions", TruenoExtensions.class.getName())
             .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", "2")
-            .config("spark.sql.adaptive.enabled", "false")
-            .config("spark.sql.autoBroadcastJoinThreshold", "-1")
-            .config("spark.trueno.batch.maxRows", "100")
             .getOrCreate();
+    SETTINGS.forEach(
+        (k, v) -> {
+          previous.put(k, spark.conf().getOption(k).getOrElse(() -> null));
+          spark.conf().set(k, v);
+        });
     spark
         .range(0, 20_000)
         .selectExpr(
@@ -55,7 +70,17 @@ class ProbeGatheringSparkTest {
   static void stop() {
     JoinTask.gatherProbeBatchesOnCpu = false;
     TruenoHashJoinExec.closeIdleBroadcastBuilds();
-    spark.stop();
+    previous.forEach(
+        (k, v) -> {
+          if (v == null) {
+            spark.conf().unset(k);
+          } else {
+            spark.conf().set(k, v);
+          }
+        });
+    if (ownSession) {
+      spark.stop();
+    }
   }
 
   @ParameterizedTest(name = "{0} planned as {1} with morselBytes={2}, buildMemoryBytes={3}")
