@@ -278,7 +278,7 @@ class GpuJoinDifferentialTest {
     TruenoHashJoinExec.closeIdleBroadcastBuilds();
     System.out.println(
         SUMMARY
-            + " Trueno joins: "
+            + " Trueno joins checked so far in this JVM (this suite and GpuTpchDifferentialTest): "
             + joinsOnGpu.get()
             + " on the GPU, "
             + joinsOffGpu.get()
