@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import dev.trueno.spark.exec.ArrowMemory;
+import dev.trueno.spark.exec.Backends;
 import dev.trueno.spark.exec.TruenoHashJoinExec;
 import java.math.BigDecimal;
 import java.nio.file.Path;
@@ -184,7 +185,7 @@ class JoinDifferentialTest {
   }
 
   /** A join of jl and jr (or the given tables) on {@code on}, hinted for {@code planning}. */
-  private static String query(
+  static String query(
       Type type, Planning planning, String leftTable, String rightTable, String on) {
     String hint = "/*+ " + planning.hint + "(" + type.buildAlias() + ") */ ";
     String from = leftTable + " l ";
@@ -496,11 +497,16 @@ class JoinDifferentialTest {
   }
 
   @Test
-  void aJoinAskedOnTheGpuShowsWhyItRunsOnTheCpu() {
+  void aJoinAskedOnTheGpuThatTheGpuRefusesShowsWhyItRunsOnTheCpu() {
+    // A string key: the GPU compares no strings, so this join runs on the CPU on every machine
+    // (without a usable GPU the reason is that; with one, it is the string key).
+    String unavailable = Backends.gpuUnavailableReason();
+    String expected =
+        unavailable != null ? "the GPU backend is unavailable: " : "string join keys are not on";
     harness
         .sql(
-            "spark.trueno.backend=GPU",
-            "SELECT /*+ SHUFFLE_HASH(r) */ l.k_int, r.v FROM jl l JOIN jr r ON l.k_int = r.k_int")
+            "spark.trueno.backend=GPU, string key",
+            "SELECT /*+ SHUFFLE_HASH(r) */ l.k_str, r.v FROM jl l JOIN jr r ON l.k_str = r.k_str")
         .conf(BROADCAST_THRESHOLD, "-1")
         .conf("spark.trueno.backend", "GPU")
         .joinsAccelerated()
@@ -509,10 +515,12 @@ class JoinDifferentialTest {
                 DifferentialHarness.truenoJoins(nodes).stream()
                         .allMatch(
                             j ->
-                                j.gpuFallbackReason() != null
-                                    && j.simpleString(100).contains("(not on the GPU: "))
+                                j.backend() != Backends.Choice.GPU
+                                    && j.gpuFallbackReason() != null
+                                    && j.gpuFallbackReason().startsWith(expected)
+                                    && j.simpleString(100).contains("(not on the GPU: " + expected))
                     ? null
-                    : "expected every Trueno join to show why it is not on the GPU")
+                    : "expected every Trueno join to show why it is not on the GPU: " + expected)
         .run();
   }
 

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * but Q1 and Q6 joins) and reads its Parquet tables through the Trueno scan only.
  */
 class TpchDifferentialTest {
-  private static final double SCALE = 0.01;
+  static final double SCALE = 0.01;
   private static DifferentialHarness harness;
 
   @BeforeAll
@@ -39,7 +39,7 @@ class TpchDifferentialTest {
   }
 
   /** The queries that read a single table and so have no join. */
-  private static final java.util.Set<Integer> WITHOUT_JOINS = java.util.Set.of(1, 6);
+  static final java.util.Set<Integer> WITHOUT_JOINS = java.util.Set.of(1, 6);
 
   @ParameterizedTest(name = "TPC-H Q{0} on {1}")
   @MethodSource("queries")

@@ -70,6 +70,13 @@ final class JoinTask implements Serializable {
   /** How many times a part that is still too large is split again before the task fails. */
   static final int MAX_SPILL_DEPTH = 3;
 
+  /**
+   * Gathers probe batches as for the GPU on the CPU backends too: the gathering is backend-neutral,
+   * and this lets a test on a machine without a GPU run it through Spark. Read on the executor, so
+   * it only works in local mode.
+   */
+  static volatile boolean gatherProbeBatchesOnCpu;
+
   /** The node's SQL metrics, as the task updates them. */
   record Metrics(
       SQLMetric buildRows,
@@ -265,6 +272,9 @@ final class JoinTask implements Serializable {
     // the end.
     private Supplier<VectorSchemaRoot> probeSource;
     private SpillFiles.Reader probeReader;
+    // Gathers the probe source's batches for the GPU; null when batches go to the probe as they
+    // are.
+    private ProbeCoalescer coalescer;
     private Path probeFile;
     private final Deque<Part> parts = new ArrayDeque<>();
     private Path spillFolder;
@@ -478,7 +488,7 @@ final class JoinTask implements Serializable {
         probe = backend.createJoinProbe(plan, build, allocator);
         probeFile = part.probeFile();
         probeReader = new SpillFiles.Reader(probeFile, allocator);
-        probeSource = probeReader::next;
+        probeSource = gathered(probeReader::next);
         return true;
       }
     }
@@ -487,25 +497,42 @@ final class JoinTask implements Serializable {
     private void endPart() {
       try (JoinBuild b = ownBuild;
           JoinProbe p = probe;
-          SpillFiles.Reader r = probeReader) {
+          SpillFiles.Reader r = probeReader;
+          ProbeCoalescer c = coalescer) {
         ownBuild = null;
         probe = null;
         probeReader = null;
+        coalescer = null;
       }
       deleteQuietly(probeFile);
       probeFile = null;
     }
 
     private Supplier<VectorSchemaRoot> inputSource(ArrowInput.Batches in) {
-      return () -> {
-        while (in.hasNext()) {
-          VectorSchemaRoot b = in.next();
-          if (b.getRowCount() > 0) {
-            return b;
-          }
-        }
-        return null;
-      };
+      return gathered(
+          () -> {
+            while (in.hasNext()) {
+              VectorSchemaRoot b = in.next();
+              if (b.getRowCount() > 0) {
+                return b;
+              }
+            }
+            return null;
+          });
+    }
+
+    /**
+     * The probe batches of {@code source}, gathered into batches of up to {@code
+     * spark.trueno.morselBytes} when the backend is the GPU: each probe call there costs kernel
+     * launches, copies and a sync, which dominate Spark's small batches. The CPU backends take the
+     * batches as they come (their cost per batch is small, and gathering would copy).
+     */
+    private Supplier<VectorSchemaRoot> gathered(Supplier<VectorSchemaRoot> source) {
+      if (backendChoice != Backends.Choice.GPU && !gatherProbeBatchesOnCpu) {
+        return source;
+      }
+      coalescer = new ProbeCoalescer(source, allocator, gpuSettings.morselBytes());
+      return coalescer::next;
     }
 
     /** Converts the broadcast relation's rows to Arrow once and builds from them. */
@@ -630,10 +657,11 @@ final class JoinTask implements Serializable {
           ArrowInput.Batches bi = buildInput;
           ArrowInput.Batches pi = probeInput;
           SpillFiles.Reader r = probeReader;
+          ProbeCoalescer c = coalescer;
           JoinProbe p = probe) {
-        // Closed in reverse order: the probe, a part's reader, the inputs' buffers, this task's
-        // build, the reference to a shared build, then the allocator, which reports any buffer
-        // still held.
+        // Closed in reverse order: the probe, the gathered probe batches, a part's reader, the
+        // inputs' buffers, this task's build, the reference to a shared build, then the
+        // allocator, which reports any buffer still held.
       } catch (RuntimeException e) {
         throw e;
       } catch (Exception e) {
