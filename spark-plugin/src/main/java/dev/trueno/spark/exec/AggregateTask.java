@@ -4,6 +4,7 @@ import dev.trueno.core.backend.Aggregator;
 import dev.trueno.core.backend.Backend;
 import dev.trueno.core.plan.AggregatePlan;
 import dev.trueno.gpu.GpuSettings;
+import dev.trueno.spark.scan.DecimalColumnVectors;
 import java.io.Serializable;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
@@ -15,7 +16,6 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.execution.metric.SQLMetric;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.sql.vectorized.ArrowColumnVector;
 import org.apache.spark.sql.vectorized.ColumnVector;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
 
@@ -136,7 +136,7 @@ final class AggregateTask implements Serializable {
       ColumnVector[] columns = new ColumnVector[current.getFieldVectors().size()];
       int i = 0;
       for (FieldVector v : current.getFieldVectors()) {
-        columns[i++] = new ArrowColumnVector(v);
+        columns[i++] = DecimalColumnVectors.of(v);
       }
       metrics.outputRows().add(current.getRowCount());
       metrics.outputBatches().add(1);

@@ -36,7 +36,7 @@ final class ArrowInput {
   static Batches fromRows(
       Iterator<InternalRow> rows, Schema schema, BufferAllocator allocator, int maxRows) {
     VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
-    ArrowWriter writer = ArrowWriter.create(root);
+    ArrowWriter writer = CompactDecimalWriter.create(root);
     return new Batches(root) {
       @Override
       public boolean hasNext() {
@@ -68,7 +68,7 @@ final class ArrowInput {
   static Batches fromColumnar(
       Iterator<ColumnarBatch> batches, Schema schema, BufferAllocator allocator, int maxRows) {
     VectorSchemaRoot copyRoot = VectorSchemaRoot.create(schema, allocator);
-    ArrowWriter writer = ArrowWriter.create(copyRoot);
+    ArrowWriter writer = CompactDecimalWriter.create(copyRoot);
     return new Batches(copyRoot) {
       @Override
       public boolean hasNext() {

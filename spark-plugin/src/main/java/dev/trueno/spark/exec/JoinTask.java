@@ -9,6 +9,7 @@ import dev.trueno.core.plan.BuildSide;
 import dev.trueno.core.plan.JoinPlan;
 import dev.trueno.gpu.GpuSettings;
 import dev.trueno.spark.config.TruenoConf;
+import dev.trueno.spark.scan.DecimalColumnVectors;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -36,7 +37,6 @@ import org.apache.spark.sql.execution.joins.LongHashedRelation;
 import org.apache.spark.sql.execution.joins.ValueRowWithKeyIndex;
 import org.apache.spark.sql.execution.metric.SQLMetric;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.sql.vectorized.ArrowColumnVector;
 import org.apache.spark.sql.vectorized.ColumnVector;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
 import scala.collection.immutable.Seq;
@@ -627,7 +627,7 @@ final class JoinTask implements Serializable {
       ColumnVector[] columns = new ColumnVector[current.getFieldVectors().size()];
       int i = 0;
       for (FieldVector v : current.getFieldVectors()) {
-        columns[i++] = new ArrowColumnVector(v);
+        columns[i++] = DecimalColumnVectors.of(v);
       }
       metrics.outputRows().add(current.getRowCount());
       metrics.outputBatches().add(1);

@@ -1,5 +1,6 @@
 package dev.trueno.spark.exec;
 
+import dev.trueno.spark.scan.DecimalColumnVectors;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,7 +23,6 @@ import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
 import org.apache.spark.sql.execution.arrow.ArrowWriter;
-import org.apache.spark.sql.vectorized.ArrowColumnVector;
 import org.apache.spark.sql.vectorized.ColumnVector;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.apache.spark.unsafe.hash.Murmur3_x86_32;
@@ -103,7 +103,7 @@ final class SpillFiles {
           files[i] = folder.resolve(name + "-" + i + ".arrow");
           outs[i] = Files.newOutputStream(files[i]);
           roots[i] = VectorSchemaRoot.create(schema, allocator);
-          writers[i] = ArrowWriter.create(roots[i]);
+          writers[i] = CompactDecimalWriter.create(roots[i]);
           streams[i] = new ArrowStreamWriter(roots[i], null, outs[i]);
           streams[i].start();
         }
@@ -118,7 +118,7 @@ final class SpillFiles {
       ColumnVector[] columns = new ColumnVector[batch.getFieldVectors().size()];
       int c = 0;
       for (FieldVector v : batch.getFieldVectors()) {
-        columns[c++] = new ArrowColumnVector(v);
+        columns[c++] = DecimalColumnVectors.of(v);
       }
       Iterator<InternalRow> it = new ColumnarBatch(columns, batch.getRowCount()).rowIterator();
       while (it.hasNext()) {

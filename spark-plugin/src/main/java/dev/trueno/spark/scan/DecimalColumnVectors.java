@@ -16,11 +16,14 @@ import org.apache.spark.sql.vectorized.ArrowColumnVector;
  * does the same from the low 64 bits of Arrow's 128-bit little-endian value, which hold the whole
  * value when the precision is at most 18.
  */
-final class DecimalColumnVectors {
+public final class DecimalColumnVectors {
   private DecimalColumnVectors() {}
 
-  /** A Spark column vector over {@code vector}: Spark's own, but with fast compact decimals. */
-  static ArrowColumnVector of(ValueVector vector) {
+  /**
+   * A Spark column vector over {@code vector}: Spark's own, but with fast compact decimals. Used
+   * for the scan's batches and for the batches Trueno's operators hand to Spark.
+   */
+  public static ArrowColumnVector of(ValueVector vector) {
     if (vector instanceof DecimalVector d && d.getPrecision() <= Decimal.MAX_LONG_DIGITS()) {
       return new CompactDecimalVector(d);
     }
