@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.trueno.it.PluginJar;
 import dev.trueno.spark.exec.TruenoHashAggregateExec;
+import dev.trueno.spark.exec.TruenoHashJoinExec;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -169,15 +170,53 @@ class StandaloneClusterTest {
             + " from facts group by k");
   }
 
+  @Test
+  @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = ThreadMode.SEPARATE_THREAD)
+  void broadcastAndShuffledJoinsMatchSpark() {
+    spark
+        .range(0, 100_000, 1, 4)
+        .selectExpr("id as o_id", "id % 97 as o_cust", "cast(id % 1000 as decimal(12,2)) as o_amt")
+        .createOrReplaceTempView("orders_c");
+    spark
+        .range(0, 90, 1, 2)
+        .selectExpr("id as c_id", "concat('cust', id) as c_name")
+        .createOrReplaceTempView("customers_c");
+    // The small side is broadcast: one build per executor JVM, shared by its tasks.
+    assertSameAsSpark(
+        "select c_name, o_id, o_amt from orders_c join customers_c on o_cust = c_id",
+        TruenoHashJoinExec.class);
+    assertSameAsSpark(
+        "select o_id, c_name from orders_c left join customers_c on o_cust = c_id"
+            + " and o_amt > 500",
+        TruenoHashJoinExec.class);
+    // Without broadcasts Spark plans a sort-merge join, which Trueno runs as a shuffled hash join.
+    spark.conf().set("spark.sql.autoBroadcastJoinThreshold", "-1");
+    try {
+      assertSameAsSpark(
+          "select a.o_id, b.o_amt from orders_c a join orders_c b on a.o_id = b.o_cust",
+          TruenoHashJoinExec.class);
+    } finally {
+      spark.conf().unset("spark.sql.autoBroadcastJoinThreshold");
+    }
+  }
+
   /**
    * Runs the query with Trueno on, checks Trueno executed its aggregation, and compares the rows
    * with the same query on vanilla Spark.
    */
   private static void assertSameAsSpark(String sql) {
+    assertSameAsSpark(sql, TruenoHashAggregateExec.class);
+  }
+
+  /**
+   * Runs the query with Trueno on, checks that a node of class {@code node} ran, and compares the
+   * rows with the same query on vanilla Spark.
+   */
+  private static void assertSameAsSpark(String sql, Class<? extends SparkPlan> node) {
     Dataset<Row> accelerated = spark.sql(sql);
     List<String> truenoRows = sortedRows(accelerated.collectAsList());
-    assertThat(truenoNodes(accelerated.queryExecution().executedPlan()))
-        .as("TruenoHashAggregateExec in the executed plan of %s", sql)
+    assertThat(truenoNodes(accelerated.queryExecution().executedPlan(), node))
+        .as("%s in the executed plan of %s", node.getSimpleName(), sql)
         .isNotEmpty();
 
     List<String> sparkRows;
@@ -185,7 +224,7 @@ class StandaloneClusterTest {
     try {
       Dataset<Row> vanilla = spark.sql(sql);
       sparkRows = sortedRows(vanilla.collectAsList());
-      assertThat(truenoNodes(vanilla.queryExecution().executedPlan())).isEmpty();
+      assertThat(truenoNodes(vanilla.queryExecution().executedPlan(), node)).isEmpty();
     } finally {
       spark.conf().set("spark.trueno.enabled", "true");
     }
@@ -196,12 +235,12 @@ class StandaloneClusterTest {
     return rows.stream().map(Row::toString).sorted().collect(Collectors.toList());
   }
 
-  private static List<SparkPlan> truenoNodes(SparkPlan plan) {
+  private static List<SparkPlan> truenoNodes(SparkPlan plan, Class<? extends SparkPlan> node) {
     List<SparkPlan> out = new ArrayList<>();
     new AdaptiveSparkPlanHelper() {}.foreach(
         plan,
         p -> {
-          if (p instanceof TruenoHashAggregateExec) {
+          if (node.isInstance(p)) {
             out.add(p);
           }
           return scala.runtime.BoxedUnit.UNIT;
