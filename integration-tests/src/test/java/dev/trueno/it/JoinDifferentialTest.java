@@ -525,6 +525,31 @@ class JoinDifferentialTest {
   }
 
   @Test
+  void aJoinOnFiveKeysRunsOnTheScalarBackendAndSaysWhyNotOnSimd() {
+    harness
+        .sql(
+            "five keys: scalar instead of simd",
+            "SELECT /*+ SHUFFLE_HASH(b) */ a.k_int, a.v, b.k_str FROM jl a JOIN jl b"
+                + " ON a.k_int = b.k_int AND a.k_long = b.k_long AND a.k_str = b.k_str"
+                + " AND a.k_dec = b.k_dec AND a.k_date = b.k_date")
+        .conf(BROADCAST_THRESHOLD, "-1")
+        .joinsAccelerated()
+        .checkPlan(
+            nodes ->
+                DifferentialHarness.truenoJoins(nodes).stream()
+                        .allMatch(
+                            j ->
+                                j.backend() == Backends.Choice.SCALAR
+                                    && j.simpleString(100)
+                                        .contains(
+                                            "backend=scalar (not on SIMD: the simd join hash table"
+                                                + " takes 1 to 4 keys, this join has 5)"))
+                    ? null
+                    : "expected every Trueno join on the scalar backend, saying why not SIMD")
+        .run();
+  }
+
+  @Test
   void explainShowsTheJoinTypeBuildSideKeysAndBackend() {
     SparkSession spark = harness.spark();
     spark.conf().set(BROADCAST_THRESHOLD, "-1");

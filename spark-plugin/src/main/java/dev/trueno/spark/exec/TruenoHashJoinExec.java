@@ -46,6 +46,7 @@ public final class TruenoHashJoinExec extends TruenoBinaryExec {
   private final Distribution distribution;
   private final Backends.Choice backend;
   private final String gpuFallbackReason;
+  private final String simdFallbackReason;
   private final SparkPlan left;
   private final SparkPlan right;
   private transient Map<String, SQLMetric> metricMap;
@@ -61,6 +62,8 @@ public final class TruenoHashJoinExec extends TruenoBinaryExec {
    * @param backend the backend that runs it
    * @param gpuFallbackReason why it runs on the CPU although {@code spark.trueno.backend} is {@code
    *     GPU}, or null
+   * @param simdFallbackReason why it runs on the scalar backend although SIMD was the best CPU
+   *     backend (the SIMD backend cannot run this plan), or null
    * @param left the left child
    * @param right the right child
    */
@@ -70,6 +73,7 @@ public final class TruenoHashJoinExec extends TruenoBinaryExec {
       Distribution distribution,
       Backends.Choice backend,
       String gpuFallbackReason,
+      String simdFallbackReason,
       SparkPlan left,
       SparkPlan right) {
     this.original = original;
@@ -77,6 +81,7 @@ public final class TruenoHashJoinExec extends TruenoBinaryExec {
     this.distribution = distribution;
     this.backend = backend;
     this.gpuFallbackReason = gpuFallbackReason;
+    this.simdFallbackReason = simdFallbackReason;
     this.left = left;
     this.right = right;
   }
@@ -106,6 +111,11 @@ public final class TruenoHashJoinExec extends TruenoBinaryExec {
     return gpuFallbackReason;
   }
 
+  /** Why this node runs on the scalar backend rather than SIMD, or null. */
+  public String simdFallbackReason() {
+    return simdFallbackReason;
+  }
+
   /**
    * Closes the broadcast builds this JVM keeps for tasks that may still come and no task uses now;
    * returns how many. For tests that check that nothing stays allocated.
@@ -127,12 +137,21 @@ public final class TruenoHashJoinExec extends TruenoBinaryExec {
   @Override
   TruenoBinaryExec withNewChildren(SparkPlan newLeft, SparkPlan newRight) {
     return new TruenoHashJoinExec(
-        original, plan, distribution, backend, gpuFallbackReason, newLeft, newRight);
+        original,
+        plan,
+        distribution,
+        backend,
+        gpuFallbackReason,
+        simdFallbackReason,
+        newLeft,
+        newRight);
   }
 
   @Override
   Object[] productElements() {
-    return new Object[] {original, plan, distribution, backend, gpuFallbackReason, left, right};
+    return new Object[] {
+      original, plan, distribution, backend, gpuFallbackReason, simdFallbackReason, left, right
+    };
   }
 
   @Override
@@ -173,6 +192,7 @@ public final class TruenoHashJoinExec extends TruenoBinaryExec {
         + "), backend="
         + backend.label()
         + (gpuFallbackReason == null ? "" : " (not on the GPU: " + gpuFallbackReason + ")")
+        + (simdFallbackReason == null ? "" : " (not on SIMD: " + simdFallbackReason + ")")
         + ", keys="
         + keys()
         + (plan.condition() == null ? "" : ", condition=" + condition())

@@ -389,6 +389,7 @@ public final class TruenoOverrides extends Rule<SparkPlan> {
                 + gpuReason);
       }
       reason = backend.unsupportedReason(plan);
+      String simdFallbackReason = null;
       if (reason != null
           && conf.get(TruenoConf.BACKEND) != TruenoConf.BackendChoice.SIMD
           && choice == Backends.Choice.SIMD) {
@@ -398,6 +399,7 @@ public final class TruenoOverrides extends Rule<SparkPlan> {
         if (scalar.unsupportedReason(plan) == null) {
           decisions.add(name + " (" + plan.type() + ") runs on scalar instead of simd: " + reason);
           choice = Backends.Choice.SCALAR;
+          simdFallbackReason = reason;
           reason = null;
         }
       }
@@ -412,7 +414,7 @@ public final class TruenoOverrides extends Rule<SparkPlan> {
                 + ") on backend "
                 + choice.label());
         return new TruenoHashJoinExec(
-            join, plan, distribution, choice, gpuFallbackReason, left, right);
+            join, plan, distribution, choice, gpuFallbackReason, simdFallbackReason, left, right);
       }
     }
     join.setTagValue(FALLBACK_REASON, reason);
