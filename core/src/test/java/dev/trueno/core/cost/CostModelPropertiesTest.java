@@ -29,7 +29,7 @@ class CostModelPropertiesTest {
   }
 
   /**
-   * Copies at 100 MB/s to 100 GB/s, CPU threads at 3 MB/s to 3 GB/s (log-uniform), so that both
+   * Copies at 100 MB/s to 100 GB/s, CPU threads at 10 MB/s to 10 GB/s (log-uniform), so that both
    * decisions occur often (checked below) and the properties are not vacuously true.
    */
   @Provide
