@@ -151,6 +151,37 @@ public final class DeviceKernels implements AutoCloseable {
     return fresh.pointer();
   }
 
+  /**
+   * Sorts the rows {@code 0..n-1} by their int group (or slot) id in {@code ids}, ties by row, on
+   * the stream: returns scratch buffer {@code slot}, holding per row {@code id << 32 | row} in
+   * ascending order (a bitonic sort over {@code n} padded to a power of two, padding last), so that
+   * each id's rows form one run in row order. Both the aggregation's order-dependent fold and the
+   * join build use it.
+   */
+  public CUdeviceptr sortRowsById(CUdeviceptr ids, long n, int slot, String purpose) {
+    long padded = Long.highestOneBit(Math.max(1, n - 1L)) << 1;
+    CUdeviceptr sort = scratch(slot, padded * 8, purpose);
+    launch(
+        "agg_sort_keys",
+        padded,
+        Pointer.to(ids),
+        Pointer.to(new long[] {n}),
+        Pointer.to(new long[] {padded}),
+        Pointer.to(sort));
+    for (long k = 2; k <= padded; k <<= 1) {
+      for (long j = k >> 1; j > 0; j >>= 1) {
+        launch(
+            "agg_bitonic_step",
+            padded,
+            Pointer.to(sort),
+            Pointer.to(new long[] {padded}),
+            Pointer.to(new long[] {k}),
+            Pointer.to(new long[] {j}));
+      }
+    }
+    return sort;
+  }
+
   /** Frees the scratch buffers (after the stream's work is done). */
   public void releaseScratch() {
     RuntimeException first = null;

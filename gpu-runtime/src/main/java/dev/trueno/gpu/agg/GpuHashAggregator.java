@@ -384,26 +384,7 @@ public final class GpuHashAggregator implements Aggregator {
   /** Sorts the morsel's rows by (group, row) and folds each group's rows in row order. */
   private void fold(
       CUdeviceptr cols, CUdeviceptr meta, CUdeviceptr gid, int rows, List<GroupedCalls.Op> folds) {
-    long padded = Long.highestOneBit(Math.max(1, rows - 1L)) << 1;
-    CUdeviceptr sort = kernels.scratch(Slots.SORT, padded * 8, "rows sorted by group");
-    kernels.launch(
-        "agg_sort_keys",
-        padded,
-        Pointer.to(gid),
-        Pointer.to(new long[] {rows}),
-        Pointer.to(new long[] {padded}),
-        Pointer.to(sort));
-    for (long k = 2; k <= padded; k <<= 1) {
-      for (long j = k >> 1; j > 0; j >>= 1) {
-        kernels.launch(
-            "agg_bitonic_step",
-            padded,
-            Pointer.to(sort),
-            Pointer.to(new long[] {padded}),
-            Pointer.to(new long[] {k}),
-            Pointer.to(new long[] {j}));
-      }
-    }
+    CUdeviceptr sort = kernels.sortRowsById(gid, rows, Slots.SORT, "rows sorted by group");
     CUdeviceptr desc = kernels.scratch(Slots.FOLDS, folds.size() * 12L, "fold ops");
     kernels.upload(describe(folds), desc);
     CUdeviceptr error = kernels.scratch(Slots.ERROR_ROW, 8, "first overflowing row");

@@ -342,26 +342,7 @@ public final class GpuJoinBuild implements JoinBuild {
     if (n == 0) {
       return;
     }
-    long padded = Long.highestOneBit(Math.max(1, n - 1L)) << 1;
-    CUdeviceptr sort = kernels.scratch(SORT, padded * 8, "build rows sorted by key");
-    kernels.launch(
-        "agg_sort_keys",
-        padded,
-        Pointer.to(rowSlot),
-        Pointer.to(new long[] {n}),
-        Pointer.to(new long[] {padded}),
-        Pointer.to(sort));
-    for (long k = 2; k <= padded; k <<= 1) {
-      for (long j = k >> 1; j > 0; j >>= 1) {
-        kernels.launch(
-            "agg_bitonic_step",
-            padded,
-            Pointer.to(sort),
-            Pointer.to(new long[] {padded}),
-            Pointer.to(new long[] {k}),
-            Pointer.to(new long[] {j}));
-      }
-    }
+    CUdeviceptr sort = kernels.sortRowsById(rowSlot, n, SORT, "build rows sorted by key");
     kernels.launch(
         "join_ranges",
         n,
