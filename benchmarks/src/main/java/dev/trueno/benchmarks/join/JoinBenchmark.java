@@ -1,5 +1,6 @@
 package dev.trueno.benchmarks.join;
 
+import dev.trueno.benchmarks.BenchmarkSession;
 import dev.trueno.benchmarks.tpch.TpchRunner;
 import dev.trueno.benchmarks.tpch.TruenoPlanNodes;
 import java.io.IOException;
@@ -94,17 +95,9 @@ public final class JoinBenchmark {
   }
 
   private int run() throws IOException {
-    SparkSession.Builder builder =
-        SparkSession.builder()
-            .appName("Trueno join benchmark")
-            .master(options.master())
-            .config("spark.ui.enabled", "false")
-            .config(
-                "spark.sql.shuffle.partitions",
-                String.valueOf(2 * Runtime.getRuntime().availableProcessors()))
-            .config("spark.sql.extensions", TpchRunner.EXTENSION_CLASS);
-    options.sparkConf().forEach(builder::config);
-    SparkSession spark = builder.getOrCreate();
+    SparkSession spark =
+        BenchmarkSession.create(
+            "Trueno join benchmark", options.master(), true, options.sparkConf());
     AtomicReference<QueryExecution> last = new AtomicReference<>();
     spark
         .listenerManager()
@@ -319,13 +312,7 @@ public final class JoinBenchmark {
           case "--iterations" -> iterations = (int) Math.min(1000, parseLong(option, value, 1));
           case "--warmup" -> warmup = (int) Math.min(1000, parseLong(option, value, 0));
           case "--master" -> master = value;
-          case "--conf" -> {
-            int equals = value.indexOf('=');
-            if (equals <= 0) {
-              throw new IllegalArgumentException("--conf needs KEY=VALUE, got '" + value + "'");
-            }
-            sparkConf.put(value.substring(0, equals), value.substring(equals + 1));
-          }
+          case "--conf" -> BenchmarkSession.addConf(sparkConf, value);
           default -> throw new IllegalArgumentException("Unknown option " + option);
         }
       }

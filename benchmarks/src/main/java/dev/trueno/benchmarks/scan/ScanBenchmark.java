@@ -1,5 +1,6 @@
 package dev.trueno.benchmarks.scan;
 
+import dev.trueno.benchmarks.BenchmarkSession;
 import dev.trueno.benchmarks.tpch.TpchDataGenerator;
 import dev.trueno.benchmarks.tpch.TpchRunner;
 import java.io.PrintStream;
@@ -109,18 +110,9 @@ public final class ScanBenchmark {
         options.iterations(),
         options.master());
 
-    // The same session settings as TpchRunner.
-    SparkSession.Builder builder =
-        SparkSession.builder()
-            .appName("Trueno scan benchmark")
-            .master(options.master())
-            .config("spark.ui.enabled", "false")
-            .config(
-                "spark.sql.shuffle.partitions",
-                String.valueOf(2 * Runtime.getRuntime().availableProcessors()))
-            .config("spark.sql.extensions", TpchRunner.EXTENSION_CLASS);
-    options.sparkConf().forEach(builder::config);
-    SparkSession spark = builder.getOrCreate();
+    SparkSession spark =
+        BenchmarkSession.create(
+            "Trueno scan benchmark", options.master(), true, options.sparkConf());
     try {
       List<Report> reports = new ArrayList<>();
       for (List<String> columns : List.of(List.<String>of(), PROJECTED_COLUMNS)) {
@@ -334,13 +326,7 @@ public final class ScanBenchmark {
           case "--iterations" -> iterations = parseInt(option, value, 1);
           case "--warmup" -> warmup = parseInt(option, value, 0);
           case "--master" -> master = value;
-          case "--conf" -> {
-            int equals = value.indexOf('=');
-            if (equals <= 0) {
-              throw new IllegalArgumentException("--conf needs KEY=VALUE, got '" + value + "'");
-            }
-            sparkConf.put(value.substring(0, equals), value.substring(equals + 1));
-          }
+          case "--conf" -> BenchmarkSession.addConf(sparkConf, value);
           default -> throw new IllegalArgumentException("Unknown option " + option);
         }
       }

@@ -1,5 +1,6 @@
 package dev.trueno.benchmarks.tpch;
 
+import dev.trueno.benchmarks.BenchmarkSession;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,7 +29,7 @@ import org.apache.spark.sql.types.StructType;
  */
 public final class TpchRunner {
   /** The Spark extension class that installs Trueno's planner rules. */
-  public static final String EXTENSION_CLASS = "dev.trueno.spark.TruenoExtensions";
+  public static final String EXTENSION_CLASS = BenchmarkSession.EXTENSION_CLASS;
 
   /** The configuration key that switches Trueno on and off within a session. */
   public static final String ENABLED_KEY = "spark.trueno.enabled";
@@ -109,19 +110,9 @@ public final class TpchRunner {
         options.iterations(),
         options.master());
 
-    SparkSession.Builder builder =
-        SparkSession.builder()
-            .appName("Trueno TPC-H")
-            .master(options.master())
-            .config("spark.ui.enabled", "false")
-            .config(
-                "spark.sql.shuffle.partitions",
-                String.valueOf(2 * Runtime.getRuntime().availableProcessors()));
-    if (truenoAvailable) {
-      builder.config("spark.sql.extensions", EXTENSION_CLASS);
-    }
-    options.sparkConf().forEach(builder::config);
-    SparkSession spark = builder.getOrCreate();
+    SparkSession spark =
+        BenchmarkSession.create(
+            "Trueno TPC-H", options.master(), truenoAvailable, options.sparkConf());
     try {
       TpchQueries.registerTables(spark, options.data());
       List<QueryReport> reports = new ArrayList<>();
@@ -390,13 +381,7 @@ public final class TpchRunner {
               case "--iterations" -> iterations = parsePositiveInt(option, value);
               case "--warmup" -> warmup = parseCount(option, value);
               case "--master" -> master = value;
-              case "--conf" -> {
-                int equals = value.indexOf('=');
-                if (equals <= 0) {
-                  throw new IllegalArgumentException("--conf needs KEY=VALUE, got '" + value + "'");
-                }
-                sparkConf.put(value.substring(0, equals), value.substring(equals + 1));
-              }
+              case "--conf" -> BenchmarkSession.addConf(sparkConf, value);
               default -> throw new IllegalArgumentException("Unknown option " + option);
             }
           }
