@@ -15,7 +15,12 @@ final class LogCapture extends AbstractAppender implements AutoCloseable {
   private final org.apache.logging.log4j.Level previousLevel;
 
   LogCapture(Class<?> source) {
-    super("capture-" + source.getSimpleName(), null, null, true, Property.EMPTY_ARRAY);
+    this(source.getName());
+  }
+
+  /** Captures the logger of this name (for package-private classes of other packages). */
+  LogCapture(String loggerName) {
+    super("capture-" + loggerName, null, null, true, Property.EMPTY_ARRAY);
     // Trueno logs through SLF4J; only with Spark's SLF4J-to-Log4j binding can Log4j see it (a
     // launcher whose class path lost that binding cannot check logging at all).
     org.junit.jupiter.api.Assumptions.assumeTrue(
@@ -25,7 +30,7 @@ final class LogCapture extends AbstractAppender implements AutoCloseable {
             .startsWith("org.apache.logging.slf4j"),
         "SLF4J is not bound to Log4j here: "
             + org.slf4j.LoggerFactory.getILoggerFactory().getClass().getName());
-    this.logger = (Logger) LogManager.getLogger(source);
+    this.logger = (Logger) LogManager.getLogger(loggerName);
     // The launcher's Log4j configuration may filter WARN for our packages; capture everything.
     this.previousLevel = logger.getLevel();
     logger.setLevel(org.apache.logging.log4j.Level.ALL);

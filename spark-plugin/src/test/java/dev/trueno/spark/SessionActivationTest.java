@@ -114,11 +114,20 @@ class SessionActivationTest {
 
   @Test
   void explainShowsTheTruenoNodeAndItsBackend() {
-    // The test JVM runs with --add-modules=jdk.incubator.vector, so AUTO picks SIMD.
+    // The test JVM runs with --add-modules=jdk.incubator.vector, so AUTO's CPU backend is SIMD;
+    // the GPU can run this aggregation, so each partition chooses by the 5x rule.
     start(b -> b.config("spark.sql.extensions", TruenoExtensions.class.getName()));
     assertThat(explained(groupedQuery(spark)))
-        .contains("TruenoHashAggregate [mode=FINAL, backend=simd")
-        .contains("TruenoHashAggregate [mode=PARTIAL, backend=simd");
+        .contains(
+            "TruenoHashAggregate [mode=FINAL, backend=auto(gpu|simd per partition by the 5x rule;"
+                + " at planning: ")
+        .contains(
+            "TruenoHashAggregate [mode=PARTIAL, backend=auto(gpu|simd per partition by the 5x"
+                + " rule; at planning: ");
+    spark.conf().set("spark.trueno.backend", "simd");
+    assertThat(explained(groupedQuery(spark)))
+        .contains("TruenoHashAggregate [mode=FINAL, backend=simd,")
+        .contains("TruenoHashAggregate [mode=PARTIAL, backend=simd,");
     spark.conf().set("spark.trueno.backend", "scalar");
     assertThat(explained(groupedQuery(spark)))
         .contains("TruenoHashAggregate [mode=FINAL, backend=scalar")

@@ -2,6 +2,7 @@ package dev.trueno.core.cost;
 
 import dev.trueno.core.error.ErrorCode;
 import dev.trueno.core.error.TruenoException;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -89,15 +90,46 @@ public final class CostModel {
    */
   public Decision decide(OperatorEstimate estimate, CpuBackend cpu) {
     Objects.requireNonNull(estimate, "estimate");
+    return decide(List.of(estimate), cpu);
+  }
+
+  /**
+   * Chooses the GPU or {@code cpu} for an operator instance made of several phases priced at their
+   * own throughputs (a join: its build, then its probe). The rule is the one of {@link
+   * #decide(OperatorEstimate, CpuBackend)} over the sums: input, bytes moved, result, CPU seconds
+   * and transfer seconds each add up over the phases. The decision's kind is the first phase's.
+   *
+   * @param phases at least one estimate
+   */
+  public Decision decide(List<OperatorEstimate> phases, CpuBackend cpu) {
+    Objects.requireNonNull(phases, "phases");
     Objects.requireNonNull(cpu, "cpu");
-    OperatorKind kind = estimate.kind();
-    long input = estimate.inputBytes();
-    long moved = estimate.bytesToMove();
-    long result = estimate.resultBytes();
-    double h2d = profile.h2dBytesPerSecond(estimate.pinnedInput());
-    double cpuSeconds = input / profile.cpuBytesPerSecond(cpu, kind);
-    double transferSeconds = moved / h2d + result / profile.d2hBytesPerSecond();
-    double gpuSeconds = input / profile.gpuBytesPerSecond(kind);
+    if (phases.isEmpty()) {
+      throw new IllegalArgumentException("an operator needs at least one phase to price");
+    }
+    OperatorKind kind = phases.get(0).kind();
+    long input = 0;
+    long moved = 0;
+    long result = 0;
+    long pinnedMoved = 0;
+    double cpuSeconds = 0;
+    double transferSeconds = 0;
+    double gpuSeconds = 0;
+    for (OperatorEstimate estimate : phases) {
+      Objects.requireNonNull(estimate, "phase");
+      input += estimate.inputBytes();
+      moved += estimate.bytesToMove();
+      result += estimate.resultBytes();
+      pinnedMoved += estimate.pinnedInput() ? estimate.bytesToMove() : 0;
+      cpuSeconds += estimate.inputBytes() / profile.cpuBytesPerSecond(cpu, estimate.kind());
+      transferSeconds +=
+          estimate.bytesToMove() / profile.h2dBytesPerSecond(estimate.pinnedInput())
+              + estimate.resultBytes() / profile.d2hBytesPerSecond();
+      gpuSeconds += estimate.inputBytes() / profile.gpuBytesPerSecond(estimate.kind());
+    }
+    // The host-to-device bandwidth shown: the one of the bytes moved (pinned when most were).
+    boolean pinned = pinnedMoved * 2 > moved || (moved == 0 && phases.get(0).pinnedInput());
+    double h2d = profile.h2dBytesPerSecond(pinned);
     double ratio =
         transferSeconds > 0
             ? cpuSeconds / transferSeconds
@@ -121,7 +153,7 @@ public final class CostModel {
               + bytes(moved)
               + " at "
               + bandwidth(h2d)
-              + (estimate.pinnedInput() ? " pinned" : " pageable")
+              + (pinned ? " pinned" : " pageable")
               + ", result "
               + bytes(result)
               + ")";

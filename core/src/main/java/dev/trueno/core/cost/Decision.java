@@ -39,6 +39,18 @@ public record Decision(
     Objects.requireNonNull(explain, "explain");
   }
 
+  /**
+   * A CPU decision taken without pricing, because the rule could not run (no usable GPU on this
+   * executor, calibration still running or failed): every figure but the input is zero.
+   *
+   * @param explain the line to show, starting with the backend, e.g. {@code simd: no usable GPU (no
+   *     CUDA driver)}
+   */
+  public static Decision unpriced(
+      BackendChoice backend, OperatorKind kind, long inputBytes, String explain) {
+    return new Decision(backend, kind, inputBytes, 0, 0, 0, 0, 0, 0, 0, explain);
+  }
+
   /** Whether the operator goes to the GPU. */
   public boolean gpu() {
     return backend == BackendChoice.GPU;

@@ -42,6 +42,45 @@ public record AggregatePlan(
     resultNames = List.copyOf(resultNames);
   }
 
+  /**
+   * The ordinals of the input columns the aggregation reads, ascending: those its keys, arguments
+   * and filters refer to, and in merging modes each call's buffer columns. The cost model prices
+   * only these, since a GPU backend copies only these to the device.
+   */
+  public List<Integer> columnsRead() {
+    java.util.BitSet read = new java.util.BitSet();
+    groupingKeys.forEach(k -> collectColumns(k, read));
+    for (AggregateCall call : calls) {
+      if (mode.mergesBuffers()) {
+        call.bufferOrdinals().forEach(read::set);
+      } else {
+        if (call.argument() != null) {
+          collectColumns(call.argument(), read);
+        }
+        if (call.filter() != null) {
+          collectColumns(call.filter(), read);
+        }
+      }
+    }
+    return read.stream().boxed().toList();
+  }
+
+  /** The ordinals of the input columns the grouping keys read, ascending. */
+  public List<Integer> keyColumnsRead() {
+    java.util.BitSet read = new java.util.BitSet();
+    groupingKeys.forEach(k -> collectColumns(k, read));
+    return read.stream().boxed().toList();
+  }
+
+  private static void collectColumns(dev.trueno.core.expr.Expr e, java.util.BitSet into) {
+    if (e instanceof dev.trueno.core.expr.ColumnRef ref) {
+      into.set(ref.ordinal());
+    }
+    for (dev.trueno.core.expr.Expr child : e.children()) {
+      collectColumns(child, into);
+    }
+  }
+
   /** The schema of keys followed by buffers (buffer modes) or results (result modes). */
   public List<Field> aggregateOutput() {
     List<Field> out = new ArrayList<>();

@@ -172,6 +172,38 @@ class CostModelTest {
   }
 
   @Test
+  void phasesAddUpAndEachUsesItsOwnThroughput() {
+    // A join: build 40 MiB at simd 1 MiB/s (40 s), probe 40 MiB at 80 MiB/s (0.5 s); moving
+    // 80 MiB pinned takes 1 s. Neither phase alone would pass min bytes and the rule's factor.
+    HardwareProfile profile =
+        Profiles.exact(80 * MIB).withOverrides(java.util.Map.of("simd.joinBuild", 1.0 * MIB));
+    CostModel model = new CostModel(profile);
+    OperatorEstimate build = OperatorEstimate.of(OperatorKind.JOIN_BUILD, 40 * MIB, 0, true);
+    OperatorEstimate probe = OperatorEstimate.of(OperatorKind.JOIN_PROBE, 40 * MIB, 0, true);
+    Decision d = model.decide(java.util.List.of(build, probe), CpuBackend.SIMD);
+    assertThat(d.kind()).isEqualTo(OperatorKind.JOIN_BUILD);
+    assertThat(d.inputBytes()).isEqualTo(80 * MIB);
+    assertThat(d.bytesToMove()).isEqualTo(80 * MIB);
+    assertThat(d.cpuSeconds()).isEqualTo(40.5);
+    assertThat(d.transferSeconds()).isEqualTo(1.0);
+    assertThat(d.gpu()).isTrue();
+    // The probe alone is fast on the CPU: 0.5 s <= 5 x 0.5 s.
+    assertThat(model.decide(probe, CpuBackend.SIMD).gpu()).isFalse();
+  }
+
+  @Test
+  void splittingAnEstimateIntoPhasesOfItsKindDecidesTheSame() {
+    CostModel model = new CostModel(Profiles.exact(AT_FIVE_X - 1));
+    Decision whole = model.decide(pinned(INPUT), CpuBackend.SIMD);
+    Decision halves =
+        model.decide(java.util.List.of(pinned(INPUT / 2), pinned(INPUT / 2)), CpuBackend.SIMD);
+    assertThat(halves).isEqualTo(whole);
+    assertThatThrownBy(() -> model.decide(java.util.List.of(), CpuBackend.SIMD))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at least one phase");
+  }
+
+  @Test
   void invalidConstantsAreRejectedNamingTheirKeys() {
     HardwareProfile profile = Profiles.exact(AT_FIVE_X);
     assertThatThrownBy(() -> new CostModel(profile, -1, 5.0))

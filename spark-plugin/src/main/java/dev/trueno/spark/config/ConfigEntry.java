@@ -128,6 +128,24 @@ public final class ConfigEntry<T> {
         "a number greater than 0 and at most 1");
   }
 
+  /** A positive finite number, such as a factor. */
+  static ConfigEntry<Double> positiveNumber(String key, double defaultValue, String doc) {
+    return new ConfigEntry<>(
+        key,
+        "number",
+        defaultValue,
+        doc,
+        raw -> {
+          double v = Double.parseDouble(raw.trim());
+          // Written so that NaN fails too.
+          if (!(v > 0) || Double.isInfinite(v)) {
+            throw new IllegalArgumentException();
+          }
+          return v;
+        },
+        "a positive finite number");
+  }
+
   /** A byte count the way people write it: 2g rather than 2147483648. */
   private static String sizeText(long bytes) {
     String[] units = {"", "k", "m", "g", "t", "p"};

@@ -138,15 +138,40 @@ public final class TruenoConf {
           "spark.trueno.backend",
           BackendChoice.class,
           BackendChoice.AUTO,
-          "The backend of accelerated operators. `AUTO` picks the best one available on each JVM: "
-              + "`SIMD` where the Java Vector API is enabled (`--add-modules=jdk.incubator.vector` in "
-              + "`spark.driver.extraJavaOptions` and `spark.executor.extraJavaOptions`), else "
-              + "`SCALAR`. `SIMD` forces the Vector API backend (without the module it runs scalar and "
-              + "logs why); `SCALAR` forces the scalar reference backend. `GPU` runs on the CUDA "
-              + "backend what it supports (today: global COUNT/SUM/MIN/MAX/AVG of int and bigint, "
-              + "COUNT/MIN/MAX of double, and COUNT/SUM/MIN/MAX of int and bigint grouped by one or "
-              + "two int/bigint columns) and the rest on the best CPU backend, logging why; `AUTO` "
-              + "does not pick the GPU yet (that is the cost model's job).");
+          "The backend of accelerated operators. `AUTO` decides per operator and partition by "
+              + "the 5x rule: the GPU runs an operator's partition only when a GPU is usable on the "
+              + "executor, the backend supports the plan, the partition's input (the columns the "
+              + "operator reads) is at least `spark.trueno.gpu.minBytes`, and the CPU's estimated "
+              + "compute time exceeds `spark.trueno.costModel.transferFactor` times the estimated "
+              + "copy time, with speeds measured on the executor (see `spark.trueno.calibration.*`); "
+              + "otherwise the best CPU backend runs it: `SIMD` where the Java Vector API is enabled "
+              + "(`--add-modules=jdk.incubator.vector` in `spark.driver.extraJavaOptions` and "
+              + "`spark.executor.extraJavaOptions`), else `SCALAR`. `SIMD` forces the Vector API "
+              + "backend (without the module it runs scalar and logs why); `SCALAR` forces the "
+              + "scalar reference backend. `GPU` forces the CUDA backend for every operator it "
+              + "supports (docs/supported.md) and runs the rest on the best CPU backend, with the "
+              + "reason in the explain output; a JVM without a usable GPU runs everything on the "
+              + "CPU, logging why.");
+
+  public static final ConfigEntry<Long> GPU_MIN_BYTES =
+      ConfigEntry.bytes(
+          dev.trueno.core.cost.CostModel.MIN_BYTES_KEY,
+          dev.trueno.core.cost.CostModel.DEFAULT_MIN_BYTES,
+          "10m",
+          0,
+          Long.MAX_VALUE,
+          "With `spark.trueno.backend=AUTO`, the smallest partition input (bytes of the columns "
+              + "an operator reads, as Arrow buffers) that may run on the GPU; smaller ones run on "
+              + "the CPU, where fixed costs of a GPU launch and copy would dominate. Each task "
+              + "reads up to this much of its input ahead (at least 1m) to decide.");
+
+  public static final ConfigEntry<Double> TRANSFER_FACTOR =
+      ConfigEntry.positiveNumber(
+          dev.trueno.core.cost.CostModel.TRANSFER_FACTOR_KEY,
+          dev.trueno.core.cost.CostModel.DEFAULT_TRANSFER_FACTOR,
+          "With `spark.trueno.backend=AUTO`, how many times the estimated copy time (input to "
+              + "the GPU, result back) the CPU's estimated compute time must exceed for the GPU to "
+              + "run a partition: the 5 of the 5x rule. Larger keeps more work on the CPU.");
 
   public static final ConfigEntry<Long> BATCH_ROWS =
       ConfigEntry.longInRange(
@@ -237,6 +262,8 @@ public final class TruenoConf {
           SCAN_BATCH_BYTES,
           EXPLAIN,
           BACKEND,
+          GPU_MIN_BYTES,
+          TRANSFER_FACTOR,
           BATCH_ROWS,
           TASK_MEMORY_BYTES,
           GPU_MEMORY_FRACTION,

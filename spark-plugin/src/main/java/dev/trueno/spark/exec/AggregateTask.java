@@ -2,11 +2,15 @@ package dev.trueno.spark.exec;
 
 import dev.trueno.core.backend.Aggregator;
 import dev.trueno.core.backend.Backend;
+import dev.trueno.core.cost.Decision;
+import dev.trueno.core.cost.OperatorEstimate;
+import dev.trueno.core.cost.OperatorKind;
 import dev.trueno.core.plan.AggregatePlan;
 import dev.trueno.gpu.GpuSettings;
 import dev.trueno.spark.scan.DecimalColumnVectors;
 import java.io.Serializable;
 import java.util.Iterator;
+import java.util.List;
 import java.util.NoSuchElementException;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.FieldVector;
@@ -37,6 +41,9 @@ final class AggregateTask implements Serializable {
   // here: one record per task instead of a conf lookup per key on the executor, and the values
   // are the ones the query was planned with even if the session's conf changes meanwhile.
   private final GpuSettings gpuSettings;
+  // Null when the backend is fixed at planning; else each task decides by the 5x rule whether
+  // its partition runs on the GPU or on backendChoice (the CPU backend).
+  private final CostSettings costSettings;
   private final Metrics metrics;
 
   /** The node's SQL metrics, as the task updates them. */
@@ -46,7 +53,8 @@ final class AggregateTask implements Serializable {
       SQLMetric convertedRows,
       SQLMetric outputRows,
       SQLMetric outputBatches,
-      SQLMetric backendTime)
+      SQLMetric backendTime,
+      PartitionDecisions.Metrics decisions)
       implements Serializable {}
 
   AggregateTask(
@@ -57,6 +65,7 @@ final class AggregateTask implements Serializable {
       int maxRows,
       long taskMemoryBytes,
       GpuSettings gpuSettings,
+      CostSettings costSettings,
       Metrics metrics) {
     this.plan = plan;
     this.backendChoice = backendChoice;
@@ -65,6 +74,7 @@ final class AggregateTask implements Serializable {
     this.maxRows = maxRows;
     this.taskMemoryBytes = taskMemoryBytes;
     this.gpuSettings = gpuSettings;
+    this.costSettings = costSettings;
     this.metrics = metrics;
   }
 
@@ -88,7 +98,7 @@ final class AggregateTask implements Serializable {
   /** One task's state; everything it holds is freed when the task ends, also on failure. */
   private final class Run implements Iterator<ColumnarBatch> {
     final BufferAllocator allocator;
-    final Aggregator aggregator;
+    Aggregator aggregator;
     ArrowInput.Batches input;
     private VectorSchemaRoot current;
     private VectorSchemaRoot pending;
@@ -98,16 +108,48 @@ final class AggregateTask implements Serializable {
     Run() {
       TaskContext ctx = TaskContext.get();
       long attempt = ctx == null ? -1 : ctx.taskAttemptId();
-      Backend backend = Backends.create(backendChoice, gpuSettings);
+      allocator = ArrowMemory.forTask("trueno-aggregate", attempt, taskMemoryBytes);
+      if (ctx != null) {
+        ctx.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) c -> close());
+      }
+    }
+
+    /**
+     * Creates the aggregator on the node's backend, or with {@code spark.trueno.backend=AUTO} on
+     * the one the 5x rule picks for this partition, sized from the input read ahead.
+     */
+    private void start() {
+      Backends.Choice choice = backendChoice;
+      if (costSettings != null) {
+        List<Integer> read = plan.columnsRead();
+        ReadAhead ahead = ReadAhead.of(input, allocator, costSettings.readAheadBytes(), read);
+        input = ahead;
+        long keyBytes = 0;
+        // The result is at most one row per group: priced as the key columns' bytes (the worst
+        // case, every row its own group); a reduction returns a few accumulators.
+        OperatorKind kind =
+            plan.groupingKeys().isEmpty() ? OperatorKind.REDUCTION : OperatorKind.HASH_AGGREGATE;
+        if (kind == OperatorKind.HASH_AGGREGATE) {
+          keyBytes = ahead.bytes(plan.keyColumnsRead());
+        }
+        Decision d =
+            PartitionDecisions.decide(
+                "TruenoHashAggregate",
+                costSettings,
+                backendChoice,
+                List.of(
+                    OperatorEstimate.of(
+                        kind, ahead.bytes(), keyBytes, PartitionDecisions.pinnedInput())),
+                ahead.complete(),
+                metrics.decisions());
+        choice = PartitionDecisions.choice(d);
+      }
+      Backend backend = Backends.create(choice, gpuSettings);
       if (backend instanceof dev.trueno.gpu.GpuBackend) {
         // From the first GPU task on, this executor's Arrow batches are pinned (see ArrowMemory).
         dev.trueno.gpu.GpuBackend.startPinnedPool(gpuSettings);
       }
-      allocator = ArrowMemory.forTask("trueno-aggregate", attempt, taskMemoryBytes);
       aggregator = backend.createAggregator(plan, allocator);
-      if (ctx != null) {
-        ctx.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) c -> close());
-      }
     }
 
     @Override
@@ -145,6 +187,7 @@ final class AggregateTask implements Serializable {
 
     private void consumeAll() {
       consumed = true;
+      start();
       while (input.hasNext()) {
         VectorSchemaRoot batch = input.next();
         metrics.inputRows().add(batch.getRowCount());
@@ -186,8 +229,8 @@ final class AggregateTask implements Serializable {
         pending = null;
       }
       try (BufferAllocator a = allocator;
-          Aggregator agg = aggregator;
-          ArrowInput.Batches in = input) {
+          ArrowInput.Batches in = input;
+          Aggregator agg = aggregator) {
         // Closing in reverse order: input buffers, the aggregator, then the allocator, which
         // reports any buffer still held as a leak.
       }

@@ -3,6 +3,9 @@ package dev.trueno.spark.exec;
 import dev.trueno.core.backend.Backend;
 import dev.trueno.core.backend.JoinBuild;
 import dev.trueno.core.backend.JoinProbe;
+import dev.trueno.core.cost.Decision;
+import dev.trueno.core.cost.OperatorEstimate;
+import dev.trueno.core.cost.OperatorKind;
 import dev.trueno.core.error.ErrorCode;
 import dev.trueno.core.error.TruenoException;
 import dev.trueno.core.plan.BuildSide;
@@ -59,6 +62,9 @@ final class JoinTask implements Serializable {
   private final long taskMemoryBytes;
   private final long buildMemoryBytes;
   private final GpuSettings gpuSettings;
+  // Null when the backend is fixed at planning; else each task decides by the 5x rule whether
+  // its partition runs on the GPU or on backendChoice (the CPU backend).
+  private final CostSettings costSettings;
   private final Metrics metrics;
   // Spark's key expressions and each side's attributes: the spill path hashes keys as Spark's
   // own hash relation compares them (the bytes of the key's UnsafeRow).
@@ -85,7 +91,8 @@ final class JoinTask implements Serializable {
       SQLMetric probeTime,
       SQLMetric outputRows,
       SQLMetric outputBatches,
-      SQLMetric spilledParts)
+      SQLMetric spilledParts,
+      PartitionDecisions.Metrics decisions)
       implements Serializable {}
 
   JoinTask(
@@ -98,6 +105,7 @@ final class JoinTask implements Serializable {
       long taskMemoryBytes,
       long buildMemoryBytes,
       GpuSettings gpuSettings,
+      CostSettings costSettings,
       Metrics metrics,
       Seq<Expression> leftKeys,
       Seq<Expression> rightKeys,
@@ -112,6 +120,7 @@ final class JoinTask implements Serializable {
     this.taskMemoryBytes = taskMemoryBytes;
     this.buildMemoryBytes = buildMemoryBytes;
     this.gpuSettings = gpuSettings;
+    this.costSettings = costSettings;
     this.metrics = metrics;
     this.leftKeys = leftKeys;
     this.rightKeys = rightKeys;
@@ -260,7 +269,9 @@ final class JoinTask implements Serializable {
   /** One task's state; everything it holds is freed when the task ends, also on failure. */
   private final class Run implements Iterator<ColumnarBatch> {
     final BufferAllocator allocator;
-    final Backend backend;
+    // Set at construction when the backend is fixed, else by decide() before the first batch.
+    Backends.Choice choice;
+    Backend backend;
     final long taskAttemptId;
     ArrowInput.Batches buildInput;
     ArrowInput.Batches probeInput;
@@ -290,19 +301,58 @@ final class JoinTask implements Serializable {
     Run() {
       TaskContext ctx = TaskContext.get();
       taskAttemptId = ctx == null ? -1 : ctx.taskAttemptId();
-      backend = Backends.create(backendChoice, gpuSettings);
+      if (costSettings == null) {
+        choice = backendChoice;
+        backend = Backends.create(choice, gpuSettings);
+      }
       allocator = ArrowMemory.forTask("trueno-join", taskAttemptId, taskMemoryBytes);
       if (ctx != null) {
         ctx.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) c -> close());
       }
     }
 
+    /**
+     * Chooses this partition's backend by the 5x rule from the batches read ahead: the probe side
+     * for a broadcast join (the executor builds the broadcast once per backend and shares it), both
+     * sides for a shuffled join. Output is priced as the probe side's bytes.
+     */
+    private void decide() {
+      long limit = costSettings.readAheadBytes();
+      boolean pinned = PartitionDecisions.pinnedInput();
+      ReadAhead probeAhead = ReadAhead.of(probeInput, allocator, limit, null);
+      probeInput = probeAhead;
+      OperatorEstimate probeEstimate =
+          OperatorEstimate.of(
+              OperatorKind.JOIN_PROBE, probeAhead.bytes(), probeAhead.bytes(), pinned);
+      List<OperatorEstimate> phases;
+      boolean complete = probeAhead.complete();
+      if (broadcast != null) {
+        phases = List.of(probeEstimate);
+      } else {
+        ReadAhead buildAhead = ReadAhead.of(buildInput, allocator, limit, null);
+        buildInput = buildAhead;
+        complete &= buildAhead.complete();
+        phases =
+            List.of(
+                OperatorEstimate.of(OperatorKind.JOIN_BUILD, buildAhead.bytes(), 0, pinned),
+                probeEstimate);
+      }
+      Decision d =
+          PartitionDecisions.decide(
+              "TruenoHashJoin", costSettings, backendChoice, phases, complete, metrics.decisions());
+      choice = PartitionDecisions.choice(d);
+      backend = Backends.create(choice, gpuSettings);
+    }
+
     private void start() {
       started = true;
+      if (costSettings != null) {
+        decide();
+      }
       if (broadcast != null) {
         BroadcastBuilds.Acquired acquired =
             BroadcastBuilds.acquire(
-                new BroadcastBuilds.Key(broadcast.id(), plan, backendChoice),
+                new BroadcastBuilds.Key(broadcast.id(), plan, choice),
                 taskMemoryBytes,
                 this::buildFromBroadcast);
         shared = acquired.shared();
@@ -528,7 +578,7 @@ final class JoinTask implements Serializable {
      * batches as they come (their cost per batch is small, and gathering would copy).
      */
     private Supplier<VectorSchemaRoot> gathered(Supplier<VectorSchemaRoot> source) {
-      if (backendChoice != Backends.Choice.GPU && !gatherProbeBatchesOnCpu) {
+      if (choice != Backends.Choice.GPU && !gatherProbeBatchesOnCpu) {
         return source;
       }
       coalescer = new ProbeCoalescer(source, allocator, gpuSettings.morselBytes());

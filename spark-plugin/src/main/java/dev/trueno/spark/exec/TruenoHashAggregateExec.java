@@ -31,6 +31,7 @@ public final class TruenoHashAggregateExec extends TruenoUnaryExec {
   private final AggregatePlan plan;
   private final Backends.Choice backend;
   private final String gpuFallbackReason;
+  private final AutoBackend auto;
   private final SparkPlan child;
   private transient Map<String, SQLMetric> metricMap;
   private transient scala.collection.immutable.Map<String, SQLMetric> scalaMetrics;
@@ -43,6 +44,8 @@ public final class TruenoHashAggregateExec extends TruenoUnaryExec {
    * @param backend the backend that runs it
    * @param gpuFallbackReason why it runs on the CPU although {@code spark.trueno.backend} is {@code
    *     GPU}, or null (the GPU was not asked for, or runs it)
+   * @param auto with {@code spark.trueno.backend=AUTO} and a plan the GPU can run: each partition
+   *     chooses between the GPU and {@code backend} by the 5x rule; else null
    * @param child the input
    */
   public TruenoHashAggregateExec(
@@ -50,12 +53,22 @@ public final class TruenoHashAggregateExec extends TruenoUnaryExec {
       AggregatePlan plan,
       Backends.Choice backend,
       String gpuFallbackReason,
+      AutoBackend auto,
       SparkPlan child) {
     this.original = original;
     this.plan = plan;
     this.backend = backend;
     this.gpuFallbackReason = gpuFallbackReason;
+    this.auto = auto;
     this.child = child;
+  }
+
+  /**
+   * How the 5x rule places this node's partitions, or null when its backend is fixed ({@link
+   * #backend()}).
+   */
+  public AutoBackend auto() {
+    return auto;
   }
 
   /** The translated aggregation. */
@@ -63,7 +76,7 @@ public final class TruenoHashAggregateExec extends TruenoUnaryExec {
     return plan;
   }
 
-  /** The backend this node runs on. */
+  /** The backend this node runs on; with {@link #auto()}, the CPU backend of its partitions. */
   public Backends.Choice backend() {
     return backend;
   }
@@ -84,12 +97,12 @@ public final class TruenoHashAggregateExec extends TruenoUnaryExec {
 
   @Override
   TruenoUnaryExec withNewChild(SparkPlan newChild) {
-    return new TruenoHashAggregateExec(original, plan, backend, gpuFallbackReason, newChild);
+    return new TruenoHashAggregateExec(original, plan, backend, gpuFallbackReason, auto, newChild);
   }
 
   @Override
   Object[] productElements() {
-    return new Object[] {original, plan, backend, gpuFallbackReason, child};
+    return new Object[] {original, plan, backend, gpuFallbackReason, auto, child};
   }
 
   @Override
@@ -132,7 +145,7 @@ public final class TruenoHashAggregateExec extends TruenoUnaryExec {
         + " [mode="
         + plan.mode()
         + ", backend="
-        + backend.label()
+        + (auto == null ? backend.label() : auto.describe(backend))
         + (gpuFallbackReason == null ? "" : " (not on the GPU: " + gpuFallbackReason + ")")
         + ", keys=["
         + keys
@@ -155,8 +168,9 @@ public final class TruenoHashAggregateExec extends TruenoUnaryExec {
           "backendTime",
           SQLMetrics.createNanoTimingMetric(
               sc,
-              "backend time (" + backend.label() + ")",
+              "backend time (" + (auto == null ? backend.label() : "auto") + ")",
               SQLMetrics.createNanoTimingMetric$default$3()));
+      AutoBackend.addMetrics(m, sc);
       metricMap = m;
       // Spark asks for the metrics many times per query; build the Scala view once.
       scalaMetrics = scala.collection.immutable.Map.from(CollectionConverters.asScala(m));
@@ -185,13 +199,15 @@ public final class TruenoHashAggregateExec extends TruenoUnaryExec {
             (int) (long) conf.get(TruenoConf.BATCH_ROWS),
             conf.get(TruenoConf.TASK_MEMORY_BYTES),
             conf.gpuSettings(),
+            auto == null ? null : CostSettings.from(conf),
             new AggregateTask.Metrics(
                 metricMap.get("numInputRows"),
                 metricMap.get("numInputBatches"),
                 metricMap.get("numConvertedRows"),
                 metricMap.get("numOutputRows"),
                 metricMap.get("numOutputBatches"),
-                metricMap.get("backendTime")));
+                metricMap.get("backendTime"),
+                AutoBackend.metrics(metricMap)));
     // Spark puts a RowToColumnar transition under every columnar node; reading the rows under
     // it directly converts them to Arrow once instead of twice.
     if (child instanceof RowToColumnarExec r) {

@@ -47,6 +47,7 @@ public final class TruenoHashJoinExec extends TruenoBinaryExec {
   private final Backends.Choice backend;
   private final String gpuFallbackReason;
   private final String simdFallbackReason;
+  private final AutoBackend auto;
   private final SparkPlan left;
   private final SparkPlan right;
   private transient Map<String, SQLMetric> metricMap;
@@ -64,6 +65,8 @@ public final class TruenoHashJoinExec extends TruenoBinaryExec {
    *     GPU}, or null
    * @param simdFallbackReason why it runs on the scalar backend although SIMD was the best CPU
    *     backend (the SIMD backend cannot run this plan), or null
+   * @param auto with {@code spark.trueno.backend=AUTO} and a plan the GPU can run: each partition
+   *     chooses between the GPU and {@code backend} by the 5x rule; else null
    * @param left the left child
    * @param right the right child
    */
@@ -74,6 +77,7 @@ public final class TruenoHashJoinExec extends TruenoBinaryExec {
       Backends.Choice backend,
       String gpuFallbackReason,
       String simdFallbackReason,
+      AutoBackend auto,
       SparkPlan left,
       SparkPlan right) {
     this.original = original;
@@ -82,6 +86,7 @@ public final class TruenoHashJoinExec extends TruenoBinaryExec {
     this.backend = backend;
     this.gpuFallbackReason = gpuFallbackReason;
     this.simdFallbackReason = simdFallbackReason;
+    this.auto = auto;
     this.left = left;
     this.right = right;
   }
@@ -101,9 +106,17 @@ public final class TruenoHashJoinExec extends TruenoBinaryExec {
     return original;
   }
 
-  /** The backend this node runs on. */
+  /** The backend this node runs on; with {@link #auto()}, the CPU backend of its partitions. */
   public Backends.Choice backend() {
     return backend;
+  }
+
+  /**
+   * How the 5x rule places this node's partitions, or null when its backend is fixed ({@link
+   * #backend()}).
+   */
+  public AutoBackend auto() {
+    return auto;
   }
 
   /** Why this node runs on the CPU although the GPU was asked for, or null. */
@@ -143,6 +156,7 @@ public final class TruenoHashJoinExec extends TruenoBinaryExec {
         backend,
         gpuFallbackReason,
         simdFallbackReason,
+        auto,
         newLeft,
         newRight);
   }
@@ -150,7 +164,15 @@ public final class TruenoHashJoinExec extends TruenoBinaryExec {
   @Override
   Object[] productElements() {
     return new Object[] {
-      original, plan, distribution, backend, gpuFallbackReason, simdFallbackReason, left, right
+      original,
+      plan,
+      distribution,
+      backend,
+      gpuFallbackReason,
+      simdFallbackReason,
+      auto,
+      left,
+      right
     };
   }
 
@@ -190,7 +212,7 @@ public final class TruenoHashJoinExec extends TruenoBinaryExec {
         + " ("
         + distribution.name().toLowerCase(java.util.Locale.ROOT)
         + "), backend="
-        + backend.label()
+        + (auto == null ? backend.label() : auto.describe(backend))
         + (gpuFallbackReason == null ? "" : " (not on the GPU: " + gpuFallbackReason + ")")
         + (simdFallbackReason == null ? "" : " (not on SIMD: " + simdFallbackReason + ")")
         + ", keys="
@@ -233,11 +255,12 @@ public final class TruenoHashJoinExec extends TruenoBinaryExec {
           "probeTime",
           SQLMetrics.createNanoTimingMetric(
               sc,
-              "probe time (" + backend.label() + ")",
+              "probe time (" + (auto == null ? backend.label() : "auto") + ")",
               SQLMetrics.createNanoTimingMetric$default$3()));
       m.put("numOutputRows", SQLMetrics.createMetric(sc, "number of output rows"));
       m.put("numOutputBatches", SQLMetrics.createMetric(sc, "output batches"));
       m.put("numSpilledParts", SQLMetrics.createMetric(sc, "spilled parts"));
+      AutoBackend.addMetrics(m, sc);
       metricMap = m;
       scalaMetrics = scala.collection.immutable.Map.from(CollectionConverters.asScala(m));
     }
@@ -266,6 +289,7 @@ public final class TruenoHashJoinExec extends TruenoBinaryExec {
             conf.get(TruenoConf.TASK_MEMORY_BYTES),
             conf.get(TruenoConf.JOIN_BUILD_MEMORY_BYTES),
             conf.gpuSettings(),
+            auto == null ? null : CostSettings.from(conf),
             new JoinTask.Metrics(
                 metricMap.get("numBuildRows"),
                 metricMap.get("buildTime"),
@@ -273,7 +297,8 @@ public final class TruenoHashJoinExec extends TruenoBinaryExec {
                 metricMap.get("probeTime"),
                 metricMap.get("numOutputRows"),
                 metricMap.get("numOutputBatches"),
-                metricMap.get("numSpilledParts")),
+                metricMap.get("numSpilledParts"),
+                AutoBackend.metrics(metricMap)),
             ((org.apache.spark.sql.execution.joins.BaseJoinExec) original).leftKeys(),
             ((org.apache.spark.sql.execution.joins.BaseJoinExec) original).rightKeys(),
             left.output(),

@@ -4,9 +4,12 @@ import dev.trueno.core.backend.Backend;
 import dev.trueno.core.plan.BuildSide;
 import dev.trueno.core.plan.JoinPlan;
 import dev.trueno.core.plan.JoinType;
+import dev.trueno.gpu.GpuBackend;
 import dev.trueno.gpu.GpuSettings;
 import dev.trueno.spark.config.TruenoConf;
+import dev.trueno.spark.exec.AutoBackend;
 import dev.trueno.spark.exec.Backends;
+import dev.trueno.spark.exec.CostSettings;
 import dev.trueno.spark.exec.TruenoHashAggregateExec;
 import dev.trueno.spark.exec.TruenoHashJoinExec;
 import dev.trueno.spark.scan.ScanReplacement;
@@ -200,13 +203,43 @@ public final class TruenoOverrides extends Rule<SparkPlan> {
                   + r.plan().mode()
                   + ") on backend "
                   + choice.label());
-          return new TruenoHashAggregateExec(agg, r.plan(), choice, gpuFallbackReason, agg.child());
+          AutoBackend auto = null;
+          if (conf.get(TruenoConf.BACKEND) == TruenoConf.BackendChoice.AUTO) {
+            String autoGpuReason = new GpuBackend(gpuSettings).unsupportedReason(r.plan());
+            if (autoGpuReason == null) {
+              auto =
+                  AutoBackend.forAggregate(
+                      CostSettings.from(conf), choice, r.plan(), sizeEstimate(agg.child()));
+              decisions.add(
+                  "TruenoHashAggregate ("
+                      + r.plan().mode()
+                      + ") decides per partition between the GPU and "
+                      + choice.label()
+                      + " by the 5x rule; at planning: "
+                      + auto.atPlanning());
+            }
+          }
+          return new TruenoHashAggregateExec(
+              agg, r.plan(), choice, gpuFallbackReason, auto, agg.child());
         }
       }
     }
     agg.setTagValue(FALLBACK_REASON, reason);
     decisions.add("HashAggregate stays on Spark: " + reason);
     return agg;
+  }
+
+  /**
+   * Spark's estimate of a node's output size in bytes (rows, every column), from the logical plan
+   * it was planned from; null when it has none, or only the default that stands for "unknown".
+   */
+  private static Long sizeEstimate(SparkPlan node) {
+    java.math.BigInteger size = sparkSize(node);
+    if (size == null
+        || size.compareTo(java.math.BigInteger.valueOf(SQLConf.get().defaultSizeInBytes())) >= 0) {
+      return null;
+    }
+    return size.longValue();
   }
 
   /**
@@ -413,8 +446,35 @@ public final class TruenoOverrides extends Rule<SparkPlan> {
                 + plan.buildSide()
                 + ") on backend "
                 + choice.label());
+        AutoBackend auto = null;
+        if (conf.get(TruenoConf.BACKEND) == TruenoConf.BackendChoice.AUTO
+            && new GpuBackend(gpuSettings).unsupportedReason(plan) == null) {
+          boolean buildLeft = plan.buildSide() == BuildSide.LEFT;
+          auto =
+              AutoBackend.forJoin(
+                  CostSettings.from(conf),
+                  choice,
+                  distribution == TruenoHashJoinExec.Distribution.BROADCAST,
+                  sizeEstimate(buildLeft ? left : right),
+                  sizeEstimate(buildLeft ? right : left));
+          decisions.add(
+              "TruenoHashJoin ("
+                  + plan.type()
+                  + ") decides per partition between the GPU and "
+                  + choice.label()
+                  + " by the 5x rule; at planning: "
+                  + auto.atPlanning());
+        }
         return new TruenoHashJoinExec(
-            join, plan, distribution, choice, gpuFallbackReason, simdFallbackReason, left, right);
+            join,
+            plan,
+            distribution,
+            choice,
+            gpuFallbackReason,
+            simdFallbackReason,
+            auto,
+            left,
+            right);
       }
     }
     join.setTagValue(FALLBACK_REASON, reason);
@@ -443,12 +503,13 @@ public final class TruenoOverrides extends Rule<SparkPlan> {
     if (type != JoinType.INNER && type != JoinType.FULL_OUTER) {
       return BuildSide.RIGHT;
     }
-    java.math.BigInteger l = sizeEstimate(left);
-    java.math.BigInteger r = sizeEstimate(right);
+    java.math.BigInteger l = sparkSize(left);
+    java.math.BigInteger r = sparkSize(right);
     return l != null && r != null && l.compareTo(r) < 0 ? BuildSide.LEFT : BuildSide.RIGHT;
   }
 
-  private static java.math.BigInteger sizeEstimate(SparkPlan plan) {
+  /** Spark's size estimate of a node's output, or null when it has none. */
+  private static java.math.BigInteger sparkSize(SparkPlan plan) {
     try {
       var logical = plan.logicalLink();
       if (logical.isEmpty()) {
