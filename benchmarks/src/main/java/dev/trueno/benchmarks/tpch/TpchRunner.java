@@ -26,6 +26,11 @@ import org.apache.spark.sql.types.StructType;
  * same session, so both sides share the JVM, caches and data. The exit code is 0 when every query
  * returned the same rows on both sides, 1 when a query differed or failed, and 2 for a usage error
  * or a missing Trueno extension.
+ *
+ * <p>With {@code --backends auto,simd,...} each iteration runs vanilla once and then Trueno once
+ * per listed value of {@code spark.trueno.backend}; for the {@code auto} run it reads from the
+ * executed plan's metrics where the 5x rule placed each aggregation and join, and tells whether the
+ * rule's time was within 10% of the fastest backend forced.
  */
 public final class TpchRunner {
   /** The Spark extension class that installs Trueno's planner rules. */
@@ -49,6 +54,12 @@ public final class TpchRunner {
                               so the side that runs first does not pay for JIT and caches
         --master URL          Spark master (default local[*])
         --conf KEY=VALUE      extra Spark configuration, repeatable
+        --backends auto,gpu,simd
+                              run Trueno once per listed value of spark.trueno.backend (auto,
+                              gpu, simd, scalar) after each vanilla run, compare every backend's
+                              rows with vanilla's and report, for auto, where the 5x rule placed
+                              each aggregation and join and whether it was as fast as the
+                              fastest backend forced (within 10%)
         --allow-missing-trueno
                               run even when the Trueno extension is not on the classpath
                               (both sides are then vanilla Spark: checks the tooling only)
@@ -116,6 +127,14 @@ public final class TpchRunner {
     try {
       TpchQueries.registerTables(spark, options.data());
       List<QueryReport> reports = new ArrayList<>();
+      if (!options.backends().isEmpty()) {
+        List<BackendsReport> backendReports = new ArrayList<>();
+        for (int query : options.queries()) {
+          backendReports.add(runQueryOnBackends(spark, query, truenoAvailable));
+        }
+        printBackendsSummary(backendReports, truenoAvailable);
+        return backendReports.stream().allMatch(BackendsReport::rowsMatch) ? 0 : EXIT_ROWS_DIFFER;
+      }
       for (int query : options.queries()) {
         reports.add(runQuery(spark, query, truenoAvailable));
       }
@@ -200,6 +219,224 @@ public final class TpchRunner {
       out.println("  " + comparison.description());
     }
     return report;
+  }
+
+  private BackendsReport runQueryOnBackends(
+      SparkSession spark, int query, boolean truenoAvailable) {
+    String label = String.format(Locale.ROOT, "Q%02d", query);
+    String sql = TpchQueries.sql(query);
+    List<String> backends = options.backends();
+    long[] vanillaNanos = new long[options.iterations()];
+    long[][] backendNanos = new long[backends.size()][options.iterations()];
+    Execution vanilla = null;
+    Execution[] firstRuns = new Execution[backends.size()];
+    try {
+      for (int i = 0; i < options.warmup() + options.iterations(); i++) {
+        boolean warmup = i < options.warmup();
+        spark.conf().set(ENABLED_KEY, "false");
+        Execution v = execute(spark, sql);
+        StringBuilder line =
+            new StringBuilder(
+                String.format(
+                    Locale.ROOT,
+                    "%s %s %d/%d: vanilla %,d ms",
+                    label,
+                    warmup ? "warm-up" : "run",
+                    warmup ? i + 1 : i - options.warmup() + 1,
+                    warmup ? options.warmup() : options.iterations(),
+                    millis(v.nanos())));
+        spark.conf().set(ENABLED_KEY, "true");
+        for (int b = 0; b < backends.size(); b++) {
+          Execution t = executeOnBackend(spark, sql, backends.get(b));
+          line.append(
+              String.format(Locale.ROOT, ", %s %,d ms", backends.get(b), millis(t.nanos())));
+          if (!warmup) {
+            backendNanos[b][i - options.warmup()] = t.nanos();
+            if (firstRuns[b] == null) { // the first timed run's rows are compared
+              firstRuns[b] = t;
+            }
+          }
+        }
+        if (!warmup) {
+          vanillaNanos[i - options.warmup()] = v.nanos();
+          if (vanilla == null) {
+            vanilla = v;
+          }
+        }
+        out.println(line);
+      }
+    } catch (Exception e) { // Scala code throws SparkException undeclared, so catch all
+      out.printf(Locale.ROOT, "%s FAILED: %s%n", label, e);
+      return BackendsReport.failed(
+          query, String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+    }
+    Map<String, Long> medians = new LinkedHashMap<>();
+    List<String> differences = new ArrayList<>();
+    for (int b = 0; b < backends.size(); b++) {
+      medians.put(backends.get(b), median(backendNanos[b]));
+      RowComparison.Result comparison =
+          RowComparison.withDefaultTolerance()
+              .compare(
+                  vanilla.schema(), vanilla.rows(), firstRuns[b].schema(), firstRuns[b].rows());
+      if (!comparison.matches()) {
+        differences.add(backends.get(b) + ": " + comparison.description());
+      }
+    }
+    int auto = backends.indexOf(TpchBackends.AUTO);
+    List<OperatorChoice> choices =
+        auto >= 0 && truenoAvailable
+            ? TruenoPlanNodes.operatorChoices(firstRuns[auto].plan())
+            : List.of();
+    BackendsReport report =
+        new BackendsReport(
+            query,
+            median(vanillaNanos),
+            medians,
+            vanilla.rows().size(),
+            differences.isEmpty(),
+            auto < 0 ? null : truenoAvailable ? OperatorChoice.describe(choices) : "n/a",
+            auto < 0 ? null : truenoAvailable ? OperatorChoice.summarize(choices) : "n/a",
+            String.join("\n  ", differences));
+    StringBuilder line =
+        new StringBuilder(
+            String.format(Locale.ROOT, "%s vanilla %,d ms", label, millis(report.vanillaNanos())));
+    for (String backend : backends) {
+      line.append(
+          String.format(
+              Locale.ROOT,
+              "  %s %,d ms (%.2fx)",
+              backend,
+              millis(report.nanos().get(backend)),
+              report.ratio(backend)));
+    }
+    line.append(
+        String.format(
+            Locale.ROOT,
+            "  rows %d %s",
+            report.rowCount(),
+            report.rowsMatch() ? "match" : "DIFFER"));
+    if (report.choices() != null) {
+      line.append("  auto choices: ").append(report.choices());
+    }
+    out.println(line);
+    if (!differences.isEmpty()) {
+      out.println("  " + report.failure());
+    }
+    return report;
+  }
+
+  /**
+   * Runs {@code sql} with {@code spark.trueno.backend} set to {@code backend}, then restores it.
+   */
+  private static Execution executeOnBackend(SparkSession spark, String sql, String backend) {
+    scala.Option<String> previous = spark.conf().getOption(TpchBackends.BACKEND_KEY);
+    spark.conf().set(TpchBackends.BACKEND_KEY, TpchBackends.confValue(backend));
+    try {
+      return execute(spark, sql);
+    } finally {
+      if (previous.isDefined()) {
+        spark.conf().set(TpchBackends.BACKEND_KEY, previous.get());
+      } else {
+        spark.conf().unset(TpchBackends.BACKEND_KEY);
+      }
+    }
+  }
+
+  private void printBackendsSummary(List<BackendsReport> reports, boolean truenoAvailable) {
+    List<String> backends = options.backends();
+    boolean withAuto = backends.contains(TpchBackends.AUTO);
+    out.println();
+    out.printf(
+        Locale.ROOT,
+        "TPC-H SF %s backends summary (median of %d after %d warm-up, ratio = vanilla / backend;"
+            + " rule right? = auto within %d%% of the fastest forced backend%s)%n",
+        TpchDataGenerator.formatScaleFactor(options.scale()),
+        options.iterations(),
+        options.warmup(),
+        Math.round((TpchBackends.RULE_TOLERANCE - 1) * 100),
+        truenoAvailable ? "" : "; TRUENO EXTENSION MISSING: all runs vanilla");
+    List<String> header = new ArrayList<>(List.of("query", "vanilla ms"));
+    backends.forEach(b -> header.add(b + " ms (ratio)"));
+    header.add("result");
+    if (withAuto) {
+      header.add("auto choices");
+      header.add("rule right?");
+    }
+    List<List<String>> rows = new ArrayList<>();
+    double[] logRatioSums = new double[backends.size()];
+    int ratioCount = 0;
+    for (BackendsReport r : reports) {
+      String label = String.format(Locale.ROOT, "Q%02d", r.query());
+      List<String> row = new ArrayList<>(List.of(label));
+      if (r.nanos().isEmpty()) {
+        row.add("-");
+        backends.forEach(b -> row.add("-"));
+        row.add("FAILED: " + r.failure());
+        rows.add(row);
+        continue;
+      }
+      row.add(String.format(Locale.ROOT, "%,d", millis(r.vanillaNanos())));
+      for (int b = 0; b < backends.size(); b++) {
+        String backend = backends.get(b);
+        row.add(
+            String.format(
+                Locale.ROOT, "%,d (%.2fx)", millis(r.nanos().get(backend)), r.ratio(backend)));
+        logRatioSums[b] += Math.log(r.ratio(backend));
+      }
+      ratioCount++;
+      row.add(r.rowsMatch() ? "match" : "DIFFER");
+      if (withAuto) {
+        row.add(r.choiceSummary());
+        row.add(TpchBackends.ruleVerdict(r.nanos()));
+      }
+      rows.add(row);
+    }
+    printTable(header, rows);
+    if (ratioCount > 0) {
+      StringBuilder geomeans = new StringBuilder("geometric mean ratio:");
+      for (int b = 0; b < backends.size(); b++) {
+        geomeans.append(
+            String.format(
+                Locale.ROOT,
+                " %s %.2fx%s",
+                backends.get(b),
+                Math.exp(logRatioSums[b] / ratioCount),
+                b + 1 < backends.size() ? "," : ""));
+      }
+      out.println(geomeans);
+    }
+    long differing = reports.stream().filter(r -> !r.rowsMatch()).count();
+    out.println(
+        differing == 0
+            ? "All " + reports.size() + " queries returned the same rows on every backend."
+            : differing + " of " + reports.size() + " queries differed or failed.");
+  }
+
+  /** Prints rows under a header, columns left-aligned, the last one not padded. */
+  private void printTable(List<String> header, List<List<String>> rows) {
+    int[] widths = new int[header.size()];
+    List<List<String>> all = new ArrayList<>();
+    all.add(header);
+    all.addAll(rows);
+    for (List<String> row : all) {
+      for (int c = 0; c < row.size(); c++) {
+        widths[c] = Math.max(widths[c], row.get(c).length());
+      }
+    }
+    for (List<String> row : all) {
+      StringBuilder line = new StringBuilder();
+      for (int c = 0; c < row.size(); c++) {
+        if (c > 0) {
+          line.append(" | ");
+        }
+        line.append(c + 1 < row.size() ? pad(row.get(c), widths[c]) : row.get(c));
+      }
+      out.println(line);
+    }
+  }
+
+  private static String pad(String text, int width) {
+    return text + " ".repeat(Math.max(0, width - text.length()));
   }
 
   private static Execution execute(SparkSession spark, String sql) {
@@ -340,7 +577,38 @@ public final class TpchRunner {
     }
   }
 
-  private record Options(
+  /**
+   * One query of a {@code --backends} run.
+   *
+   * @param nanos the median time of each backend, in {@code --backends} order; empty when failed
+   * @param choices where the rule placed each operator in the auto run, or null without auto
+   * @param choiceSummary the choices counted by placement, or null without auto
+   * @param failure why the query failed, or the row differences; null when all matched
+   */
+  private record BackendsReport(
+      int query,
+      long vanillaNanos,
+      Map<String, Long> nanos,
+      int rowCount,
+      boolean rowsMatch,
+      String choices,
+      String choiceSummary,
+      String failure) {
+    static BackendsReport failed(int query, String message) {
+      return new BackendsReport(query, 0, Map.of(), 0, false, null, null, message);
+    }
+
+    BackendsReport {
+      failure = failure == null || failure.isEmpty() ? null : failure;
+    }
+
+    double ratio(String backend) {
+      long n = nanos.get(backend);
+      return n == 0 ? Double.NaN : (double) vanillaNanos / n;
+    }
+  }
+
+  record Options(
       double scale,
       Path data,
       List<Integer> queries,
@@ -348,6 +616,7 @@ public final class TpchRunner {
       int warmup,
       String master,
       Map<String, String> sparkConf,
+      List<String> backends,
       boolean allowMissingTrueno,
       boolean help) {
 
@@ -359,6 +628,7 @@ public final class TpchRunner {
       int warmup = 1;
       String master = "local[*]";
       Map<String, String> sparkConf = new LinkedHashMap<>();
+      List<String> backends = List.of();
       boolean allowMissingTrueno = false;
       boolean help = false;
       for (int i = 0; i < args.length; i++) {
@@ -382,6 +652,7 @@ public final class TpchRunner {
               case "--warmup" -> warmup = parseCount(option, value);
               case "--master" -> master = value;
               case "--conf" -> BenchmarkSession.addConf(sparkConf, value);
+              case "--backends" -> backends = TpchBackends.parse(value);
               default -> throw new IllegalArgumentException("Unknown option " + option);
             }
           }
@@ -401,6 +672,7 @@ public final class TpchRunner {
           warmup,
           master,
           sparkConf,
+          backends,
           allowMissingTrueno,
           help);
     }
