@@ -37,7 +37,7 @@ import org.apache.arrow.memory.BufferAllocator;
  * memory.
  *
  * <p><b>Throughputs</b> are measured end to end, the way {@code GpuBackend}'s operators run in a
- * task: input batches of {@value #OPERATOR_ROWS} rows (16 MiB per bigint column) already in pinned
+ * task: input batches of {@value #OPERATOR_ROWS} rows (8 MiB per bigint column) already in pinned
  * host memory, timed from the operator's creation until its last output batch is closed, so they
  * include the host-to-device copies, the kernels, the copy back and building the Arrow output. The
  * public operators do not expose their kernel time separately. Since the cost model prices the
@@ -56,7 +56,7 @@ public final class GpuCalibration {
   static final int COPY_REPETITIONS = 4;
 
   /** Input rows per operator run (the probe side's for joins). */
-  static final int OPERATOR_ROWS = 1 << 21;
+  static final int OPERATOR_ROWS = 1 << 20;
 
   /** Runs per operator kind; the best counts. */
   static final int OPERATOR_RUNS = 3;
