@@ -38,12 +38,14 @@ import org.apache.arrow.memory.BufferAllocator;
  *
  * <p><b>Throughputs</b> are measured end to end, the way {@code GpuBackend}'s operators run in a
  * task: input batches of {@value #OPERATOR_ROWS} rows (8 MiB per bigint column) already in pinned
- * host memory, timed from the operator's creation until its last output batch is closed, so they
- * include the host-to-device copies, the kernels, the copy back and building the Arrow output. The
- * public operators do not expose their kernel time separately. Since the cost model prices the
- * transfer on top, these figures are conservative for the GPU: the copy is counted twice, most for
- * streaming kinds such as reductions whose kernels run near copy speed. The best of {@value
- * #OPERATOR_RUNS} runs counts (the first loads the kernels and warms the pools).
+ * host memory, which the transfer queue copies by DMA as it is (as with batches from the executor's
+ * pinned pool; keyless reductions copy per batch through their own kernel path), timed from the
+ * operator's creation until its last output batch is closed, so they include the host-to-device
+ * copies, the kernels, the copy back and building the Arrow output. The public operators do not
+ * expose their kernel time separately. Since the cost model prices the transfer on top, these
+ * figures are conservative for the GPU: the copy is counted twice, most for streaming kinds such as
+ * reductions whose kernels run near copy speed. The best of {@value #OPERATOR_RUNS} runs counts
+ * (the first loads the kernels and warms the pools).
  *
  * <p>Memory: a private device pool and pinned pool of bounded size, closed before this returns, so
  * calibration neither leaks nor holds memory the executor's pools account for.
@@ -128,7 +130,9 @@ public final class GpuCalibration {
       // The pool's cached blocks would otherwise count against the operators' input.
       pinnedPool.trim();
       Map<OperatorKind, Double> throughput = new EnumMap<>(OperatorKind.class);
-      GpuBackend backend = new GpuBackend(devicePool, GpuSettings.DEFAULTS);
+      // Input in the calibration's own pinned pool, copied by DMA as the executor's pinned
+      // batches are, without starting the executor's pool (whose budget the session sets).
+      GpuBackend backend = new GpuBackend(devicePool, pinnedPool, GpuSettings.DEFAULTS);
       CalibrationWorkload workload = new CalibrationWorkload(OPERATOR_ROWS);
       try (BufferAllocator allocator =
           PinnedAllocationManager.rootAllocator(pinnedPool, PINNED_BUDGET)) {
