@@ -79,11 +79,13 @@ public final class Calibration {
       }
       started = true;
       Hooks h = hooks;
-      Path dir = Path.of(cacheDir != null ? cacheDir : TruenoConf.DEFAULT_CALIBRATION_CACHE_DIR);
+      Path dir;
       String key;
       try {
+        dir = Path.of(cacheDir != null ? cacheDir : TruenoConf.DEFAULT_CALIBRATION_CACHE_DIR);
         key = h.machineKey().get();
       } catch (RuntimeException | LinkageError e) {
+        // An invalid cache path, or no usable GPU: the caller explains the failure.
         fail(e);
         return null;
       }

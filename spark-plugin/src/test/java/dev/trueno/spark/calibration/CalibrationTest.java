@@ -128,6 +128,15 @@ class CalibrationTest {
   }
 
   @Test
+  void anInvalidCacheDirectoryIsAFailureNotAnException() {
+    reset(() -> TestProfiles.measured(1));
+    assertThat(Calibration.current("bad\0dir")).isNull();
+    assertThat(Calibration.pendingOrFailedReason())
+        .startsWith("calibration failed: ")
+        .contains("bad");
+  }
+
+  @Test
   void anUnwritableCacheStillGivesTheProfile() throws IOException {
     Path notADir = Files.writeString(dir.resolve("plain"), "x");
     reset(() -> TestProfiles.measured(1));
