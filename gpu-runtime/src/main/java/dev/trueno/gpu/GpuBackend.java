@@ -32,6 +32,7 @@ public final class GpuBackend implements Backend {
   private static volatile PinnedMemoryPool sharedPinned;
 
   private final DeviceMemoryPool pool;
+  private final PinnedMemoryPool pinned;
   private final GpuSettings settings;
 
   /** The backend on this JVM's device with the default settings. */
@@ -54,7 +55,17 @@ public final class GpuBackend implements Backend {
 
   /** The backend allocating from {@code pool} (null: the JVM-wide pool) with {@code settings}. */
   public GpuBackend(DeviceMemoryPool pool, GpuSettings settings) {
+    this(pool, null, settings);
+  }
+
+  /**
+   * The backend allocating from {@code pool} whose operators copy input buffers that lie in {@code
+   * pinned} by DMA as they are, without starting the executor's pinned pool (calibration times its
+   * operators this way). A null {@code pinned} is the executor's pool once started, as above.
+   */
+  public GpuBackend(DeviceMemoryPool pool, PinnedMemoryPool pinned, GpuSettings settings) {
     this.pool = pool;
+    this.pinned = pinned;
     this.settings = settings;
   }
 
@@ -115,7 +126,7 @@ public final class GpuBackend implements Backend {
     }
     return usesReductionKernels(plan)
         ? new GpuGlobalAggregator(plan, device, devicePool, allocator)
-        : new GpuHashAggregator(plan, device, devicePool, allocator, settings);
+        : new GpuHashAggregator(plan, device, devicePool, allocator, settings, pinned);
   }
 
   @Override
@@ -135,7 +146,7 @@ public final class GpuBackend implements Backend {
     if (pool == null) {
       startPinnedPool(settings);
     }
-    return new GpuJoinBuild(plan, device, devicePool, allocator, budgetBytes, settings);
+    return new GpuJoinBuild(plan, device, devicePool, allocator, budgetBytes, settings, pinned);
   }
 
   @Override

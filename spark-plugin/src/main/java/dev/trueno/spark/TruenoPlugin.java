@@ -1,5 +1,6 @@
 package dev.trueno.spark;
 
+import dev.trueno.spark.calibration.Calibration;
 import dev.trueno.spark.config.TruenoConf;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,7 +19,8 @@ import scala.Tuple2;
 /**
  * The entry point named in {@code spark.plugins=dev.trueno.spark.TruenoPlugin}. On the driver it
  * checks every {@code spark.trueno.*} value and adds {@link TruenoExtensions} to {@code
- * spark.sql.extensions} when it is missing, so the plugin alone is enough to turn Trueno on.
+ * spark.sql.extensions} when it is missing, so the plugin alone is enough to turn Trueno on. On
+ * each executor it starts the cost model's calibration in the background.
  */
 public final class TruenoPlugin implements SparkPlugin {
   static final String EXTENSIONS_KEY = "spark.sql.extensions";
@@ -48,8 +50,29 @@ public final class TruenoPlugin implements SparkPlugin {
     };
   }
 
+  /**
+   * On each executor: starts calibrating the cost model's hardware profile in the background
+   * ({@link Calibration#startInBackground}, reading {@code spark.trueno.calibration.cacheDir}), so
+   * that executor start never waits for device discovery or measurements.
+   */
   @Override
   public ExecutorPlugin executorPlugin() {
-    return null;
+    return new ExecutorPlugin() {
+      @Override
+      public void init(PluginContext ctx, Map<String, String> extraConf) {
+        SparkConf conf = ctx.conf();
+        String cacheDir;
+        try {
+          cacheDir =
+              TruenoConf.of(key -> conf.getOption(key).getOrElse(() -> null))
+                  .get(TruenoConf.CALIBRATION_CACHE_DIR);
+        } catch (IllegalArgumentException e) {
+          // The driver already rejected bad values; an executor-only setting gets the default.
+          LOG.warn("{}; Trueno calibration uses the default cache directory", e.getMessage());
+          cacheDir = null;
+        }
+        Calibration.startInBackground(cacheDir);
+      }
+    };
   }
 }

@@ -69,7 +69,8 @@ public final class GpuHashAggregator implements Aggregator {
   private Results results;
 
   /**
-   * An aggregator for the grouped {@code plan}, which {@link GroupedSupport} accepted.
+   * An aggregator for the grouped {@code plan}, which {@link GroupedSupport} accepted, copying
+   * input by DMA from the executor's pinned pool when it has started.
    *
    * @param allocator the task's allocator: the input batches come from its root, outputs go to it
    */
@@ -79,6 +80,20 @@ public final class GpuHashAggregator implements Aggregator {
       DeviceMemoryPool pool,
       BufferAllocator allocator,
       GpuSettings settings) {
+    this(plan, device, pool, allocator, settings, null);
+  }
+
+  /**
+   * An aggregator as above whose input buffers in {@code pinned} are copied by DMA as they are;
+   * null: the executor's pinned pool if it has started ({@link GpuBackend#pinnedPoolIfStarted}).
+   */
+  public GpuHashAggregator(
+      AggregatePlan plan,
+      CudaDevice device,
+      DeviceMemoryPool pool,
+      BufferAllocator allocator,
+      GpuSettings settings,
+      dev.trueno.gpu.memory.PinnedMemoryPool pinnedPool) {
     String reason = GroupedSupport.unsupportedReason(plan);
     if (reason != null) {
       throw new TruenoException(ErrorCode.UNSUPPORTED, "GPU hash aggregation: " + reason);
@@ -118,7 +133,8 @@ public final class GpuHashAggregator implements Aggregator {
               k, calls.keyColumns.length, calls.accInit.stream().mapToLong(x -> x).toArray());
       p = new MorselPager(allocator, calls.columns, settings.morselBytes());
       // With the executor's pinned pool the queue copies pinned Arrow buffers by DMA as they are.
-      dev.trueno.gpu.memory.PinnedMemoryPool pinned = GpuBackend.pinnedPoolIfStarted();
+      dev.trueno.gpu.memory.PinnedMemoryPool pinned =
+          pinnedPool != null ? pinnedPool : GpuBackend.pinnedPoolIfStarted();
       this.queue =
           pinned == null
               ? TransferQueue.open(device, pool, maxInFlight)

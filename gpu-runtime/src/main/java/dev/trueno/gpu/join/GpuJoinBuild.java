@@ -52,6 +52,7 @@ public final class GpuJoinBuild implements JoinBuild {
   final CudaDevice device;
   final DeviceMemoryPool pool;
   final GpuSettings settings;
+  private final PinnedMemoryPool pinned;
   private final long budgetBytes;
   private final int side;
   private final List<Field> fields;
@@ -83,7 +84,10 @@ public final class GpuJoinBuild implements JoinBuild {
   private DeviceBuffer matched;
   private long capacity;
 
-  /** A build for {@code plan}, which {@link JoinSupport} accepted. */
+  /**
+   * A build for {@code plan}, which {@link JoinSupport} accepted, copying input by DMA from the
+   * executor's pinned pool when it has started.
+   */
   public GpuJoinBuild(
       JoinPlan plan,
       CudaDevice device,
@@ -91,6 +95,23 @@ public final class GpuJoinBuild implements JoinBuild {
       BufferAllocator allocator,
       long budgetBytes,
       GpuSettings settings) {
+    this(plan, device, pool, allocator, budgetBytes, settings, null);
+  }
+
+  /**
+   * A build as above whose input buffers in {@code pinned} (and those of its probes) are copied by
+   * DMA as they are; null: the executor's pinned pool if it has started ({@link
+   * GpuBackend#pinnedPoolIfStarted}).
+   */
+  public GpuJoinBuild(
+      JoinPlan plan,
+      CudaDevice device,
+      DeviceMemoryPool pool,
+      BufferAllocator allocator,
+      long budgetBytes,
+      GpuSettings settings,
+      PinnedMemoryPool pinned) {
+    this.pinned = pinned;
     String reason = JoinSupport.unsupportedReason(plan);
     if (reason != null) {
       throw new TruenoException(ErrorCode.UNSUPPORTED, "GPU hash join: " + reason);
@@ -115,6 +136,11 @@ public final class GpuJoinBuild implements JoinBuild {
       throw e;
     }
     this.kernels = k;
+  }
+
+  /** The pinned pool whose buffers this build's and its probes' transfers copy as they are. */
+  PinnedMemoryPool pinnedPool() {
+    return pinned != null ? pinned : GpuBackend.pinnedPoolIfStarted();
   }
 
   @Override
@@ -226,7 +252,7 @@ public final class GpuJoinBuild implements JoinBuild {
     device.makeCurrent();
     int n = Math.toIntExact(rows);
     allocateDevice(n);
-    PinnedMemoryPool pinned = GpuBackend.pinnedPoolIfStarted();
+    PinnedMemoryPool pinned = pinnedPool();
     int maxInFlight = settings.maxInFlight();
     try (TransferQueue queue =
         pinned == null

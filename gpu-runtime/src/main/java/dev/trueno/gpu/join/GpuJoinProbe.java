@@ -9,7 +9,6 @@ import dev.trueno.core.morsel.MorselPager;
 import dev.trueno.core.plan.JoinPlan;
 import dev.trueno.core.plan.JoinType;
 import dev.trueno.core.types.Field;
-import dev.trueno.gpu.GpuBackend;
 import dev.trueno.gpu.agg.DeviceKernels;
 import dev.trueno.gpu.expr.DeviceExpr;
 import dev.trueno.gpu.expr.DeviceExprEvaluator;
@@ -138,7 +137,7 @@ public final class GpuJoinProbe implements JoinProbe {
         conditionReads = new int[0];
       }
       p = new MorselPager(allocator, probeNeeded, build.settings.morselBytes());
-      PinnedMemoryPool pinned = GpuBackend.pinnedPoolIfStarted();
+      PinnedMemoryPool pinned = build.pinnedPool();
       queue =
           pinned == null
               ? TransferQueue.open(build.device, build.pool, maxInFlight)

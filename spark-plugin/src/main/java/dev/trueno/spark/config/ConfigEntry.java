@@ -128,6 +128,55 @@ public final class ConfigEntry<T> {
         "a number greater than 0 and at most 1");
   }
 
+  /** The placeholder {@link #path} values may contain for the JVM's temporary directory. */
+  static final String TMPDIR_PLACEHOLDER = "${java.io.tmpdir}";
+
+  /**
+   * A non-blank file system path, in which {@value #TMPDIR_PLACEHOLDER} stands for the JVM's
+   * temporary directory (which differs between machines, so the docs can show the default).
+   */
+  static ConfigEntry<String> path(String key, String defaultText, String doc) {
+    Function<String, String> parser =
+        raw -> {
+          if (raw.isBlank()) {
+            throw new IllegalArgumentException();
+          }
+          return raw.trim().replace(TMPDIR_PLACEHOLDER, System.getProperty("java.io.tmpdir"));
+        };
+    return new ConfigEntry<>(
+        key,
+        "path",
+        parser.apply(defaultText),
+        doc,
+        parser,
+        "a directory path; `" + TMPDIR_PLACEHOLDER + "` stands for the JVM's temporary directory",
+        defaultText);
+  }
+
+  /**
+   * A positive finite number with no default: unset means "not configured", and {@link #parse}
+   * returns null.
+   *
+   * @param unsetText what the docs show as the default, e.g. {@code (measured)}
+   */
+  static ConfigEntry<Double> optionalPositive(String key, String unsetText, String doc) {
+    return new ConfigEntry<>(
+        key,
+        "number",
+        null,
+        doc,
+        raw -> {
+          double v = Double.parseDouble(raw.trim());
+          // Written so that NaN fails too.
+          if (!(v > 0) || Double.isInfinite(v)) {
+            throw new IllegalArgumentException();
+          }
+          return v;
+        },
+        "a positive number, e.g. `2.5e10`",
+        unsetText);
+  }
+
   /** A positive finite number, such as a factor. */
   static ConfigEntry<Double> positiveNumber(String key, double defaultValue, String doc) {
     return new ConfigEntry<>(

@@ -1,5 +1,7 @@
 package dev.trueno.spark.config;
 
+import dev.trueno.core.cost.HardwareProfile;
+import dev.trueno.core.cost.OperatorKind;
 import dev.trueno.core.plan.AggregateMode;
 import dev.trueno.gpu.GpuSettings;
 import java.util.List;
@@ -249,28 +251,106 @@ public final class TruenoConf {
               + "double-buffers: the copy of the next morsel overlaps the kernels on the current "
               + "one. Each one in flight holds a morsel's worth of device and pinned memory.");
 
+  /** The prefix of the keys that override a calibrated figure: {@code <prefix><profile key>}. */
+  public static final String CALIBRATION_PREFIX = "spark.trueno.calibration.";
+
+  public static final ConfigEntry<String> CALIBRATION_CACHE_DIR =
+      ConfigEntry.path(
+          CALIBRATION_PREFIX + "cacheDir",
+          "${java.io.tmpdir}/trueno-calibration",
+          "Where each executor caches the figures it measured at start (copy bandwidths, GPU, SIMD "
+              + "and scalar throughput per kind of operator), one JSON file per GPU model, CUDA "
+              + "driver, CPU model and Trueno version, so the next executor on the same kind of "
+              + "machine loads them instead of measuring. Delete the files to measure again. The "
+              + "executor creates the directory; it must be writable.");
+
+  /** Where calibration is cached when {@link #CALIBRATION_CACHE_DIR} is not set. */
+  public static final String DEFAULT_CALIBRATION_CACHE_DIR = CALIBRATION_CACHE_DIR.defaultValue();
+
+  /**
+   * One key per {@link HardwareProfile#knownKeys()} entry, {@code spark.trueno.calibration.<key>},
+   * in that order; unset by default (the figure is measured).
+   */
+  public static final List<ConfigEntry<Double>> CALIBRATION_OVERRIDES =
+      HardwareProfile.knownKeys().stream()
+          .map(
+              key ->
+                  ConfigEntry.optionalPositive(
+                      CALIBRATION_PREFIX + key, "(measured)", overrideDoc(key)))
+          .toList();
+
+  private static String overrideDoc(String profileKey) {
+    String what =
+        switch (profileKey) {
+          case HardwareProfile.H2D_PINNED ->
+              "Host-to-device copy bandwidth from pinned memory, in bytes per second";
+          case HardwareProfile.H2D_PAGEABLE ->
+              "Host-to-device copy bandwidth from pageable memory, in bytes per second";
+          case HardwareProfile.D2H -> "Device-to-host copy bandwidth, in bytes per second";
+          default -> {
+            int dot = profileKey.indexOf('.');
+            String backend =
+                switch (profileKey.substring(0, dot)) {
+                  case "gpu" -> "GPU";
+                  case "simd" -> "SIMD CPU (one thread)";
+                  default -> "scalar CPU (one thread)";
+                };
+            yield backend
+                + " throughput of "
+                + kindText(profileKey.substring(dot + 1))
+                + ", in bytes of input columns per second";
+          }
+        };
+    return what
+        + ". Replaces the figure measured at executor start (the profile's source then names "
+        + "the key).";
+  }
+
+  private static String kindText(String kindKey) {
+    for (OperatorKind kind : OperatorKind.values()) {
+      if (kind.key().equals(kindKey)) {
+        return switch (kind) {
+          case REDUCTION -> "aggregations without grouping keys";
+          case FILTER -> "predicate evaluation";
+          case HASH_AGGREGATE -> "grouped (hash) aggregation";
+          case JOIN_BUILD -> "building a hash join's table";
+          case JOIN_PROBE -> "probing a hash join's table";
+        };
+      }
+    }
+    throw new IllegalStateException("unknown operator kind key " + kindKey);
+  }
+
   /** Every key, in the order the docs list them. */
-  public static final List<ConfigEntry<?>> ENTRIES =
-      List.of(
-          ENABLED,
-          AGGREGATE_ENABLED,
-          AGGREGATE_MODES,
-          JOIN_ENABLED,
-          JOIN_REPLACE_SORT_MERGE,
-          JOIN_BUILD_MEMORY_BYTES,
-          SCAN_ENABLED,
-          SCAN_BATCH_BYTES,
-          EXPLAIN,
-          BACKEND,
-          GPU_MIN_BYTES,
-          TRANSFER_FACTOR,
-          BATCH_ROWS,
-          TASK_MEMORY_BYTES,
-          GPU_MEMORY_FRACTION,
-          GPU_MEMORY_BYTES,
-          GPU_PINNED_MEMORY_BYTES,
-          MORSEL_BYTES,
-          TRANSFER_MAX_IN_FLIGHT);
+  public static final List<ConfigEntry<?>> ENTRIES = entries();
+
+  private static List<ConfigEntry<?>> entries() {
+    List<ConfigEntry<?>> entries = new java.util.ArrayList<>();
+    entries.addAll(
+        List.of(
+            ENABLED,
+            AGGREGATE_ENABLED,
+            AGGREGATE_MODES,
+            JOIN_ENABLED,
+            JOIN_REPLACE_SORT_MERGE,
+            JOIN_BUILD_MEMORY_BYTES,
+            SCAN_ENABLED,
+            SCAN_BATCH_BYTES,
+            EXPLAIN,
+            BACKEND,
+            GPU_MIN_BYTES,
+            TRANSFER_FACTOR,
+            BATCH_ROWS,
+            TASK_MEMORY_BYTES,
+            GPU_MEMORY_FRACTION,
+            GPU_MEMORY_BYTES,
+            GPU_PINNED_MEMORY_BYTES,
+            MORSEL_BYTES,
+            TRANSFER_MAX_IN_FLIGHT));
+    entries.add(CALIBRATION_CACHE_DIR);
+    entries.addAll(CALIBRATION_OVERRIDES);
+    return List.copyOf(entries);
+  }
 
   private final Function<String, String> lookup;
 
@@ -306,6 +386,23 @@ public final class TruenoConf {
         get(MORSEL_BYTES),
         Math.toIntExact(get(TRANSFER_MAX_IN_FLIGHT)),
         get(GPU_PINNED_MEMORY_BYTES));
+  }
+
+  /**
+   * The calibration figures set by {@code spark.trueno.calibration.<key>}, keyed as {@link
+   * HardwareProfile#withOverrides} expects (without the prefix); empty when none is set.
+   *
+   * @throws IllegalArgumentException naming the first key with a bad value
+   */
+  public Map<String, Double> profileOverrides() {
+    Map<String, Double> out = new java.util.LinkedHashMap<>();
+    for (ConfigEntry<Double> entry : CALIBRATION_OVERRIDES) {
+      Double value = get(entry);
+      if (value != null) {
+        out.put(entry.key().substring(CALIBRATION_PREFIX.length()), value);
+      }
+    }
+    return java.util.Collections.unmodifiableMap(out);
   }
 
   /**

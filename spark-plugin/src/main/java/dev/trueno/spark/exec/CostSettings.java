@@ -40,8 +40,8 @@ public record CostSettings(
     return new CostSettings(
         conf.get(TruenoConf.GPU_MIN_BYTES),
         conf.get(TruenoConf.TRANSFER_FACTOR),
-        Map.of(),
-        null,
+        conf.profileOverrides(),
+        conf.get(TruenoConf.CALIBRATION_CACHE_DIR),
         conf.get(TruenoConf.EXPLAIN) == TruenoConf.ExplainMode.ALL);
   }
 

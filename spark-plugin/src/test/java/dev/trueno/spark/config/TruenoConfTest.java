@@ -3,12 +3,15 @@ package dev.trueno.spark.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.trueno.core.cost.HardwareProfile;
+import dev.trueno.core.cost.OperatorKind;
 import dev.trueno.core.plan.AggregateMode;
 import dev.trueno.gpu.GpuSettings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -54,6 +57,82 @@ class TruenoConfTest {
     assertThatThrownBy(() -> conf.get(TruenoConf.BATCH_ROWS))
         .hasMessageContaining("spark.trueno.batch.maxRows")
         .hasMessageContaining("an integer from 1 to");
+  }
+
+  @Test
+  void calibrationOverridesAreUnsetByDefault() {
+    assertThat(TruenoConf.of(Map.of()).profileOverrides()).isEmpty();
+    assertThat(TruenoConf.of(Map.of()).get(TruenoConf.CALIBRATION_CACHE_DIR))
+        .isEqualTo(TruenoConf.DEFAULT_CALIBRATION_CACHE_DIR)
+        .endsWith("trueno-calibration");
+  }
+
+  @Test
+  void everyProfileKeyHasAnOverrideKey() {
+    assertThat(TruenoConf.CALIBRATION_OVERRIDES)
+        .extracting(ConfigEntry::key)
+        .containsExactlyElementsOf(
+            HardwareProfile.knownKeys().stream()
+                .map(k -> "spark.trueno.calibration." + k)
+                .toList());
+    assertThat(TruenoConf.ENTRIES).containsAll(TruenoConf.CALIBRATION_OVERRIDES);
+    int afterTransfer = TruenoConf.ENTRIES.indexOf(TruenoConf.TRANSFER_MAX_IN_FLIGHT) + 1;
+    assertThat(TruenoConf.ENTRIES.get(afterTransfer)).isSameAs(TruenoConf.CALIBRATION_CACHE_DIR);
+  }
+
+  @Test
+  void setOverridesAreKeyedAsTheProfileExpects() {
+    TruenoConf conf =
+        TruenoConf.of(
+            Map.of(
+                "spark.trueno.calibration.h2d.pinned", "2.5e10",
+                "spark.trueno.calibration.gpu.joinProbe", " 12000000000 ",
+                "spark.trueno.calibration.cacheDir", "/var/cache/trueno"));
+    Map<String, Double> overrides = conf.profileOverrides();
+    assertThat(overrides)
+        .containsOnly(Map.entry("h2d.pinned", 2.5e10), Map.entry("gpu.joinProbe", 1.2e10));
+    assertThat(conf.get(TruenoConf.CALIBRATION_CACHE_DIR)).isEqualTo("/var/cache/trueno");
+    // The profile accepts exactly these keys.
+    Map<OperatorKind, Double> perKind = new EnumMap<>(OperatorKind.class);
+    for (OperatorKind kind : OperatorKind.values()) {
+      perKind.put(kind, 1e9);
+    }
+    HardwareProfile profile =
+        new HardwareProfile(1e10, 1e10, 1e10, perKind, perKind, perKind, null, "measured")
+            .withOverrides(overrides);
+    assertThat(profile.h2dPinnedBytesPerSecond()).isEqualTo(2.5e10);
+  }
+
+  @Test
+  void badOverrideValuesNameTheKey() {
+    for (String bad : List.of("fast", "0", "-1e9", "NaN", "Infinity", "")) {
+      TruenoConf conf = TruenoConf.of(Map.of("spark.trueno.calibration.simd.hashAggregate", bad));
+      assertThatThrownBy(conf::profileOverrides)
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("spark.trueno.calibration.simd.hashAggregate")
+          .hasMessageContaining("'" + bad + "'")
+          .hasMessageContaining("a positive number");
+    }
+  }
+
+  @Test
+  void blankCacheDirIsRejected() {
+    TruenoConf conf = TruenoConf.of(Map.of("spark.trueno.calibration.cacheDir", "  "));
+    assertThatThrownBy(() -> conf.validate(List.of("spark.trueno.calibration.cacheDir")))
+        .hasMessageContaining("spark.trueno.calibration.cacheDir")
+        .hasMessageContaining("a directory path");
+    assertThat(
+            TruenoConf.of(Map.of("spark.trueno.calibration.cacheDir", "${java.io.tmpdir}/x"))
+                .get(TruenoConf.CALIBRATION_CACHE_DIR))
+        .isEqualTo(System.getProperty("java.io.tmpdir") + "/x");
+  }
+
+  @Test
+  void unknownCalibrationKeyIsRejected() {
+    TruenoConf conf = TruenoConf.of(Map.of());
+    assertThatThrownBy(() -> conf.validate(List.of("spark.trueno.calibration.gpu.sort")))
+        .hasMessageContaining("Unknown configuration key spark.trueno.calibration.gpu.sort");
   }
 
   @Test
@@ -155,7 +234,12 @@ class TruenoConfTest {
     for (ConfigEntry<?> e : TruenoConf.ENTRIES) {
       assertThat(e.key()).startsWith(TruenoConf.PREFIX);
       assertThat(e.doc()).as(e.key()).isNotBlank();
-      assertThat(e.parse(e.defaultString())).as(e.key()).isEqualTo(e.defaultValue());
+      if (e.defaultValue() == null) {
+        // Keys without a default (unset: the measured figure) show what unset means.
+        assertThat(e.defaultString()).as(e.key()).isEqualTo("(measured)");
+      } else {
+        assertThat(e.parse(e.defaultString())).as(e.key()).isEqualTo(e.defaultValue());
+      }
     }
   }
 
