@@ -37,6 +37,7 @@ final class AggregateTask implements Serializable {
   // here: one record per task instead of a conf lookup per key on the executor, and the values
   // are the ones the query was planned with even if the session's conf changes meanwhile.
   private final GpuSettings gpuSettings;
+  private final long failoverReplayBytes;
   private final Metrics metrics;
 
   /** The node's SQL metrics, as the task updates them. */
@@ -46,7 +47,8 @@ final class AggregateTask implements Serializable {
       SQLMetric convertedRows,
       SQLMetric outputRows,
       SQLMetric outputBatches,
-      SQLMetric backendTime)
+      SQLMetric backendTime,
+      SQLMetric gpuFailovers)
       implements Serializable {}
 
   AggregateTask(
@@ -57,6 +59,7 @@ final class AggregateTask implements Serializable {
       int maxRows,
       long taskMemoryBytes,
       GpuSettings gpuSettings,
+      long failoverReplayBytes,
       Metrics metrics) {
     this.plan = plan;
     this.backendChoice = backendChoice;
@@ -65,6 +68,7 @@ final class AggregateTask implements Serializable {
     this.maxRows = maxRows;
     this.taskMemoryBytes = taskMemoryBytes;
     this.gpuSettings = gpuSettings;
+    this.failoverReplayBytes = failoverReplayBytes;
     this.metrics = metrics;
   }
 
@@ -104,7 +108,14 @@ final class AggregateTask implements Serializable {
         dev.trueno.gpu.GpuBackend.startPinnedPool(gpuSettings);
       }
       allocator = ArrowMemory.forTask("trueno-aggregate", attempt, taskMemoryBytes);
-      aggregator = backend.createAggregator(plan, allocator);
+      aggregator =
+          GpuFailover.aggregator(
+              backend,
+              plan,
+              allocator,
+              failoverReplayBytes,
+              metrics.gpuFailovers(),
+              "TruenoHashAggregate");
       if (ctx != null) {
         ctx.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) c -> close());
       }

@@ -157,6 +157,7 @@ public final class TruenoHashAggregateExec extends TruenoUnaryExec {
               sc,
               "backend time (" + backend.label() + ")",
               SQLMetrics.createNanoTimingMetric$default$3()));
+      m.put("gpuFailovers", SQLMetrics.createMetric(sc, "GPU failures finished on the CPU"));
       metricMap = m;
       // Spark asks for the metrics many times per query; build the Scala view once.
       scalaMetrics = scala.collection.immutable.Map.from(CollectionConverters.asScala(m));
@@ -185,13 +186,15 @@ public final class TruenoHashAggregateExec extends TruenoUnaryExec {
             (int) (long) conf.get(TruenoConf.BATCH_ROWS),
             conf.get(TruenoConf.TASK_MEMORY_BYTES),
             conf.gpuSettings(),
+            conf.get(TruenoConf.GPU_FAILOVER_REPLAY_BYTES),
             new AggregateTask.Metrics(
                 metricMap.get("numInputRows"),
                 metricMap.get("numInputBatches"),
                 metricMap.get("numConvertedRows"),
                 metricMap.get("numOutputRows"),
                 metricMap.get("numOutputBatches"),
-                metricMap.get("backendTime")));
+                metricMap.get("backendTime"),
+                metricMap.get("gpuFailovers")));
     // Spark puts a RowToColumnar transition under every columnar node; reading the rows under
     // it directly converts them to Arrow once instead of twice.
     if (child instanceof RowToColumnarExec r) {
