@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.function.Supplier;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.util.TransferPair;
 
 /**
  * A GPU aggregator that finishes on the CPU when the GPU fails under it.
@@ -72,7 +71,7 @@ final class FailoverAggregator implements Aggregator {
     if (keeping && batch.getRowCount() > 0) {
       long bytes = bytes(batch);
       if (keptBytes + bytes <= replayBudget) {
-        VectorSchemaRoot own = takeOver(batch);
+        VectorSchemaRoot own = GpuFailover.takeOver(batch);
         kept.add(own);
         keptBytes += bytes;
         input = own.slice(0, own.getRowCount());
@@ -207,21 +206,5 @@ final class FailoverAggregator implements Aggregator {
       bytes += v.getBufferSize();
     }
     return bytes;
-  }
-
-  /**
-   * A root that takes over {@code batch}'s buffers (no copy); the caller may refill the batch
-   * (which allocates fresh buffers) without touching the kept rows.
-   */
-  private static VectorSchemaRoot takeOver(VectorSchemaRoot batch) {
-    List<FieldVector> vectors = new ArrayList<>(batch.getFieldVectors().size());
-    for (FieldVector v : batch.getFieldVectors()) {
-      TransferPair pair = v.getTransferPair(v.getAllocator());
-      pair.transfer();
-      vectors.add((FieldVector) pair.getTo());
-    }
-    VectorSchemaRoot own = new VectorSchemaRoot(vectors);
-    own.setRowCount(batch.getRowCount());
-    return own;
   }
 }

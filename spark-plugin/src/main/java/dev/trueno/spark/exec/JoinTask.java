@@ -49,6 +49,7 @@ import scala.collection.immutable.Seq;
  */
 final class JoinTask implements Serializable {
   private static final long serialVersionUID = 1L;
+  private static final String NODE = "TruenoHashJoin";
 
   private final JoinPlan plan;
   private final Backends.Choice backendChoice;
@@ -59,6 +60,7 @@ final class JoinTask implements Serializable {
   private final long taskMemoryBytes;
   private final long buildMemoryBytes;
   private final GpuSettings gpuSettings;
+  private final long failoverReplayBytes;
   private final Metrics metrics;
   // Spark's key expressions and each side's attributes: the spill path hashes keys as Spark's
   // own hash relation compares them (the bytes of the key's UnsafeRow).
@@ -85,7 +87,8 @@ final class JoinTask implements Serializable {
       SQLMetric probeTime,
       SQLMetric outputRows,
       SQLMetric outputBatches,
-      SQLMetric spilledParts)
+      SQLMetric spilledParts,
+      SQLMetric gpuFailovers)
       implements Serializable {}
 
   JoinTask(
@@ -98,6 +101,7 @@ final class JoinTask implements Serializable {
       long taskMemoryBytes,
       long buildMemoryBytes,
       GpuSettings gpuSettings,
+      long failoverReplayBytes,
       Metrics metrics,
       Seq<Expression> leftKeys,
       Seq<Expression> rightKeys,
@@ -112,6 +116,7 @@ final class JoinTask implements Serializable {
     this.taskMemoryBytes = taskMemoryBytes;
     this.buildMemoryBytes = buildMemoryBytes;
     this.gpuSettings = gpuSettings;
+    this.failoverReplayBytes = failoverReplayBytes;
     this.metrics = metrics;
     this.leftKeys = leftKeys;
     this.rightKeys = rightKeys;
@@ -302,7 +307,7 @@ final class JoinTask implements Serializable {
       if (broadcast != null) {
         BroadcastBuilds.Acquired acquired =
             BroadcastBuilds.acquire(
-                new BroadcastBuilds.Key(broadcast.id(), plan, backendChoice),
+                new BroadcastBuilds.Key(broadcast.id(), plan, GpuFailover.actualChoice(backend)),
                 taskMemoryBytes,
                 this::buildFromBroadcast);
         shared = acquired.shared();
@@ -314,7 +319,7 @@ final class JoinTask implements Serializable {
         nextPart();
         return;
       }
-      probe = backend.createJoinProbe(plan, ownBuild, allocator);
+      probe = GpuFailover.joinProbe(backend, plan, ownBuild, allocator, NODE);
       probeSource = inputSource(probeInput);
     }
 
@@ -326,7 +331,15 @@ final class JoinTask implements Serializable {
      * the task keeps a reference to every batch's buffers (no copy) until the build is finished.
      */
     private boolean buildFromInput() {
-      JoinBuild build = backend.createJoinBuild(plan, allocator, buildMemoryBytes);
+      JoinBuild build =
+          GpuFailover.joinBuild(
+              backend,
+              plan,
+              allocator,
+              buildMemoryBytes,
+              failoverReplayBytes,
+              metrics.gpuFailovers(),
+              NODE);
       ownBuild = build;
       List<ArrowRecordBatch> kept = new ArrayList<>();
       List<Schema> keptSchemas = new ArrayList<>();
@@ -560,7 +573,9 @@ final class JoinTask implements Serializable {
           releaseCurrent();
           pending = step();
         } catch (RuntimeException e) {
-          throw SparkErrors.translate(e);
+          throw SparkErrors.translate(
+              GpuFailover.failTask(
+                  NODE, e, "a broadcast build or a join split into parts on disk is not replayed"));
         }
         if (pending != null && pending.getRowCount() == 0) {
           pending.close();

@@ -238,6 +238,7 @@ public final class TruenoHashJoinExec extends TruenoBinaryExec {
       m.put("numOutputRows", SQLMetrics.createMetric(sc, "number of output rows"));
       m.put("numOutputBatches", SQLMetrics.createMetric(sc, "output batches"));
       m.put("numSpilledParts", SQLMetrics.createMetric(sc, "spilled parts"));
+      m.put("gpuFailovers", SQLMetrics.createMetric(sc, "GPU failures finished on the CPU"));
       metricMap = m;
       scalaMetrics = scala.collection.immutable.Map.from(CollectionConverters.asScala(m));
     }
@@ -266,6 +267,7 @@ public final class TruenoHashJoinExec extends TruenoBinaryExec {
             conf.get(TruenoConf.TASK_MEMORY_BYTES),
             conf.get(TruenoConf.JOIN_BUILD_MEMORY_BYTES),
             conf.gpuSettings(),
+            conf.get(TruenoConf.GPU_FAILOVER_REPLAY_BYTES),
             new JoinTask.Metrics(
                 metricMap.get("numBuildRows"),
                 metricMap.get("buildTime"),
@@ -273,7 +275,8 @@ public final class TruenoHashJoinExec extends TruenoBinaryExec {
                 metricMap.get("probeTime"),
                 metricMap.get("numOutputRows"),
                 metricMap.get("numOutputBatches"),
-                metricMap.get("numSpilledParts")),
+                metricMap.get("numSpilledParts"),
+                metricMap.get("gpuFailovers")),
             ((org.apache.spark.sql.execution.joins.BaseJoinExec) original).leftKeys(),
             ((org.apache.spark.sql.execution.joins.BaseJoinExec) original).rightKeys(),
             left.output(),
