@@ -50,6 +50,10 @@ final class GpuFailover {
     if (!(backend instanceof GpuBackend)) {
       return backend.createAggregator(plan, allocator);
     }
+    if (GpuHealth.disabled()) {
+      // Another task disabled the GPU since this one chose it.
+      return cpuBackend().createAggregator(plan, allocator);
+    }
     Aggregator gpu;
     try {
       gpu = backend.createAggregator(plan, allocator);
@@ -85,6 +89,10 @@ final class GpuFailover {
       String node) {
     if (!(backend instanceof GpuBackend)) {
       return backend.createJoinBuild(plan, allocator, budgetBytes);
+    }
+    if (GpuHealth.disabled()) {
+      // Another task disabled the GPU since this one chose it.
+      return cpuBackend().createJoinBuild(plan, allocator, budgetBytes);
     }
     JoinBuild gpu;
     try {
