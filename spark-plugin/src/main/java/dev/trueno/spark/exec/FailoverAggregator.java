@@ -35,6 +35,8 @@ final class FailoverAggregator implements Aggregator {
   private boolean resultsHandedOut;
 
   /**
+   * An aggregator that runs {@code gpu} and finishes on the CPU after a GPU failure.
+   *
    * @param gpu the GPU aggregator; closed by this one
    * @param cpuAggregator makes the CPU aggregator that finishes after a GPU failure
    * @param replayBudget the most bytes of input kept for a replay (0: none, failures fail the task)

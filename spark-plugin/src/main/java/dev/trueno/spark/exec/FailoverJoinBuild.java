@@ -40,6 +40,10 @@ final class FailoverJoinBuild implements JoinBuild {
   private boolean onCpu;
   private JoinBuild active;
 
+  /**
+   * A build that runs {@code gpu} and rebuilds on the CPU after a GPU failure, keeping at most
+   * {@code replayBudget} bytes of build batches; {@code onFailover} counts the metric.
+   */
   FailoverJoinBuild(
       JoinBuild gpu,
       JoinPlan plan,

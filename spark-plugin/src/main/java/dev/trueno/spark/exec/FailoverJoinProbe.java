@@ -30,6 +30,7 @@ final class FailoverJoinProbe implements JoinProbe {
   private boolean batchCompleted;
   private boolean finishing;
 
+  /** A probe that runs {@code gpu}, a GPU probe of {@code build}'s GPU build, with failover. */
   FailoverJoinProbe(
       JoinProbe gpu,
       JoinPlan plan,
@@ -134,10 +135,18 @@ final class FailoverJoinProbe implements JoinProbe {
   }
 
   private void releaseCurrent() {
-    try (VectorSchemaRoot s = currentSlice;
-        VectorSchemaRoot c = current) {
-      currentSlice = null;
-      current = null;
+    VectorSchemaRoot slice = currentSlice;
+    VectorSchemaRoot batch = current;
+    currentSlice = null;
+    current = null;
+    try {
+      if (slice != null) {
+        slice.close();
+      }
+    } finally {
+      if (batch != null) {
+        batch.close();
+      }
     }
   }
 
