@@ -4,6 +4,7 @@ import dev.trueno.core.error.ErrorCode;
 import dev.trueno.core.error.TruenoException;
 import dev.trueno.core.types.DataType;
 import dev.trueno.gpu.device.CudaDevice;
+import dev.trueno.gpu.device.KernelLauncher;
 import dev.trueno.gpu.memory.DeviceBuffer;
 import dev.trueno.gpu.memory.DeviceMemoryPool;
 import java.nio.ByteBuffer;
@@ -164,7 +165,7 @@ final class GlobalStatsKernel implements AutoCloseable {
                 Pointer.to(new long[] {rows}),
                 Pointer.to(new long[] {rowsPerBlock}),
                 Pointer.to(blockResults.pointer()));
-        JCudaDriver.cuLaunchKernel(function, blocks, 1, 1, THREADS, 1, 1, 0, stream, params, null);
+        KernelLauncher.launch(function, blocks, THREADS, stream, params);
       }
       hostResults.clear();
       JCudaDriver.cuMemcpyDtoHAsync(
@@ -243,7 +244,7 @@ final class GlobalStatsKernel implements AutoCloseable {
             Pointer.to(validity),
             Pointer.to(new long[] {rows}),
             Pointer.to(blockResults));
-    JCudaDriver.cuLaunchKernel(function, blocks, 1, 1, THREADS, 1, 1, 0, stream, params, null);
+    KernelLauncher.launch(function, blocks, THREADS, stream, params);
   }
 
   /**

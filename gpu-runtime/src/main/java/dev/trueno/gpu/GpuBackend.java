@@ -11,6 +11,7 @@ import dev.trueno.core.plan.JoinPlan;
 import dev.trueno.gpu.agg.GpuHashAggregator;
 import dev.trueno.gpu.agg.GroupedSupport;
 import dev.trueno.gpu.device.CudaDevice;
+import dev.trueno.gpu.fault.GpuHealth;
 import dev.trueno.gpu.join.GpuJoinBuild;
 import dev.trueno.gpu.join.GpuJoinProbe;
 import dev.trueno.gpu.join.JoinSupport;
@@ -79,9 +80,14 @@ public final class GpuBackend implements Backend {
     return "gpu";
   }
 
+  /**
+   * Why the GPU cannot be used in this JVM: discovery found none, or a sticky CUDA error disabled
+   * it ({@link GpuHealth#disable}); null when it can.
+   */
   @Override
   public String unavailableReason() {
-    return CudaDevice.discover().unavailableReason();
+    String disabled = GpuHealth.disabledReason();
+    return disabled != null ? disabled : CudaDevice.discover().unavailableReason();
   }
 
   @Override
@@ -108,18 +114,12 @@ public final class GpuBackend implements Backend {
 
   @Override
   public Aggregator createAggregator(AggregatePlan plan, BufferAllocator allocator) {
-    CudaDevice.Discovery discovery = CudaDevice.discover();
-    if (!discovery.usable()) {
-      throw new TruenoException(
-          ErrorCode.UNSUPPORTED,
-          "The GPU backend cannot run here: " + discovery.unavailableReason());
-    }
+    CudaDevice device = usableDevice();
     String reason = unsupportedReason(plan);
     if (reason != null) {
       throw new TruenoException(
           ErrorCode.UNSUPPORTED, "The GPU backend cannot run this aggregation: " + reason);
     }
-    CudaDevice device = discovery.device();
     DeviceMemoryPool devicePool = pool != null ? pool : sharedPool(device, settings);
     if (pool == null) {
       startPinnedPool(settings);
@@ -160,6 +160,11 @@ public final class GpuBackend implements Backend {
   }
 
   private static CudaDevice usableDevice() {
+    String disabled = GpuHealth.disabledReason();
+    if (disabled != null) {
+      throw new TruenoException(
+          ErrorCode.UNSUPPORTED, "The GPU backend cannot run here: " + disabled);
+    }
     CudaDevice.Discovery discovery = CudaDevice.discover();
     if (!discovery.usable()) {
       throw new TruenoException(

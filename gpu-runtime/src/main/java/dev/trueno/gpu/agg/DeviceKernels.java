@@ -3,6 +3,7 @@ package dev.trueno.gpu.agg;
 import dev.trueno.core.error.ErrorCode;
 import dev.trueno.core.error.TruenoException;
 import dev.trueno.gpu.device.CudaDevice;
+import dev.trueno.gpu.device.KernelLauncher;
 import dev.trueno.gpu.memory.DeviceBuffer;
 import dev.trueno.gpu.memory.DeviceMemoryPool;
 import java.util.ArrayList;
@@ -62,8 +63,7 @@ public final class DeviceKernels implements AutoCloseable {
   /** Enqueues {@code kernel} with {@code blocks} blocks on this stream. */
   public void launchBlocks(String kernel, int blocks, Pointer... args) {
     try {
-      JCudaDriver.cuLaunchKernel(
-          device.function(kernel), blocks, 1, 1, THREADS, 1, 1, 0, stream, Pointer.to(args), null);
+      KernelLauncher.launch(device.function(kernel), blocks, THREADS, stream, Pointer.to(args));
     } catch (CudaException e) {
       throw device.error("launch " + kernel, e);
     }

@@ -6,6 +6,7 @@ import dev.trueno.core.error.ErrorCode;
 import dev.trueno.core.error.TruenoException;
 import dev.trueno.core.types.TypeKind;
 import dev.trueno.gpu.device.CudaDevice;
+import dev.trueno.gpu.device.KernelLauncher;
 import dev.trueno.gpu.memory.DeviceBuffer;
 import dev.trueno.gpu.memory.DeviceMemoryPool;
 import dev.trueno.gpu.transfer.DeviceColumn;
@@ -291,8 +292,7 @@ public final class DeviceExprEvaluator implements AutoCloseable {
             Pointer.to(new long[] {onlyRow}),
             Pointer.to(errorBuffer.pointer()),
             Pointer.to(detail));
-    JCudaDriver.cuLaunchKernel(
-        device.function("expr_eval"), blocks, 1, 1, THREADS, 1, 1, 0, s, args, null);
+    KernelLauncher.launch(device.function("expr_eval"), blocks, THREADS, s, args);
   }
 
   private void throwFirstError(CUdeviceptr cols, CUdeviceptr outs, int rowCount, CUstream s) {

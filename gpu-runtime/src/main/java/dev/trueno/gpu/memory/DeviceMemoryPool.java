@@ -3,6 +3,7 @@ package dev.trueno.gpu.memory;
 import dev.trueno.core.error.ErrorCode;
 import dev.trueno.core.error.TruenoException;
 import dev.trueno.gpu.device.CudaDevice;
+import dev.trueno.gpu.fault.FaultInjection;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -60,17 +61,7 @@ public final class DeviceMemoryPool implements AutoCloseable {
               JCudaDriver.cuMemAlloc(p, bytes);
             } catch (CudaException e) {
               if (String.valueOf(e.getMessage()).contains("CUDA_ERROR_OUT_OF_MEMORY")) {
-                // The budget is not the only limit: other processes share the GPU.
-                throw new TruenoException(
-                    ErrorCode.MEMORY_EXHAUSTED,
-                    "GPU memory pool '"
-                        + name
-                        + "' could not get "
-                        + bytes
-                        + " bytes from "
-                        + device
-                        + ": the device is out of memory although the pool's budget allows it",
-                    e);
+                throw deviceOutOfMemory(name, bytes, String.valueOf(device), e);
               }
               throw device.error("allocate " + bytes + " bytes of device memory", e);
             }
@@ -87,6 +78,24 @@ public final class DeviceMemoryPool implements AutoCloseable {
             }
           }
         });
+  }
+
+  /**
+   * The error of a {@code cuMemAlloc} that failed with {@code CUDA_ERROR_OUT_OF_MEMORY}: the budget
+   * is not the only limit, other processes share the GPU.
+   */
+  private static TruenoException deviceOutOfMemory(
+      String pool, long bytes, String device, CudaException cause) {
+    return new TruenoException(
+        ErrorCode.MEMORY_EXHAUSTED,
+        "GPU memory pool '"
+            + pool
+            + "' could not get "
+            + bytes
+            + " bytes from "
+            + device
+            + ": the device is out of memory although the pool's budget allows it",
+        cause);
   }
 
   /**
@@ -128,6 +137,11 @@ public final class DeviceMemoryPool implements AutoCloseable {
     }
     CUdeviceptr pointer;
     try {
+      if (FaultInjection.failThisAllocation()) {
+        // Test hook: the failure a real cuMemAlloc reports when the device has no room.
+        throw deviceOutOfMemory(
+            name, bytes, "the GPU", new CudaException("CUDA_ERROR_OUT_OF_MEMORY (injected)"));
+      }
       pointer = raw.allocate(bytes);
     } catch (RuntimeException e) {
       synchronized (this) {

@@ -251,6 +251,19 @@ public final class TruenoConf {
               + "double-buffers: the copy of the next morsel overlaps the kernels on the current "
               + "one. Each one in flight holds a morsel's worth of device and pinned memory.");
 
+  public static final ConfigEntry<Long> GPU_FAILOVER_REPLAY_BYTES =
+      ConfigEntry.bytes(
+          "spark.trueno.gpu.failover.replayBytes",
+          256L << 20,
+          "256m",
+          0,
+          Long.MAX_VALUE,
+          "The most input bytes one task of a GPU operator keeps (off-heap, without copying) so "
+              + "that it can finish on the CPU when the GPU fails under it (out of device memory, "
+              + "a CUDA error). A task whose input outgrows it stops keeping its input; a GPU "
+              + "failure after that fails the task, and Spark retries it. `0` disables finishing "
+              + "on the CPU after a GPU failure.");
+
   /** The prefix of the keys that override a calibrated figure: {@code <prefix><profile key>}. */
   public static final String CALIBRATION_PREFIX = "spark.trueno.calibration.";
 
@@ -346,7 +359,8 @@ public final class TruenoConf {
             GPU_MEMORY_BYTES,
             GPU_PINNED_MEMORY_BYTES,
             MORSEL_BYTES,
-            TRANSFER_MAX_IN_FLIGHT));
+            TRANSFER_MAX_IN_FLIGHT,
+            GPU_FAILOVER_REPLAY_BYTES));
     entries.add(CALIBRATION_CACHE_DIR);
     entries.addAll(CALIBRATION_OVERRIDES);
     return List.copyOf(entries);

@@ -44,6 +44,7 @@ final class AggregateTask implements Serializable {
   // Null when the backend is fixed at planning; else each task decides by the 5x rule whether
   // its partition runs on the GPU or on backendChoice (the CPU backend).
   private final CostSettings costSettings;
+  private final long failoverReplayBytes;
   private final Metrics metrics;
 
   /** The node's SQL metrics, as the task updates them. */
@@ -54,7 +55,8 @@ final class AggregateTask implements Serializable {
       SQLMetric outputRows,
       SQLMetric outputBatches,
       SQLMetric backendTime,
-      PartitionDecisions.Metrics decisions)
+      PartitionDecisions.Metrics decisions,
+      SQLMetric gpuFailovers)
       implements Serializable {}
 
   AggregateTask(
@@ -66,6 +68,7 @@ final class AggregateTask implements Serializable {
       long taskMemoryBytes,
       GpuSettings gpuSettings,
       CostSettings costSettings,
+      long failoverReplayBytes,
       Metrics metrics) {
     this.plan = plan;
     this.backendChoice = backendChoice;
@@ -75,6 +78,7 @@ final class AggregateTask implements Serializable {
     this.taskMemoryBytes = taskMemoryBytes;
     this.gpuSettings = gpuSettings;
     this.costSettings = costSettings;
+    this.failoverReplayBytes = failoverReplayBytes;
     this.metrics = metrics;
   }
 
@@ -149,7 +153,14 @@ final class AggregateTask implements Serializable {
         // From the first GPU task on, this executor's Arrow batches are pinned (see ArrowMemory).
         dev.trueno.gpu.GpuBackend.startPinnedPool(gpuSettings);
       }
-      aggregator = backend.createAggregator(plan, allocator);
+      aggregator =
+          GpuFailover.aggregator(
+              backend,
+              plan,
+              allocator,
+              failoverReplayBytes,
+              metrics.gpuFailovers(),
+              "TruenoHashAggregate");
     }
 
     @Override

@@ -52,6 +52,7 @@ import scala.collection.immutable.Seq;
  */
 final class JoinTask implements Serializable {
   private static final long serialVersionUID = 1L;
+  private static final String NODE = "TruenoHashJoin";
 
   private final JoinPlan plan;
   private final Backends.Choice backendChoice;
@@ -65,6 +66,7 @@ final class JoinTask implements Serializable {
   // Null when the backend is fixed at planning; else each task decides by the 5x rule whether
   // its partition runs on the GPU or on backendChoice (the CPU backend).
   private final CostSettings costSettings;
+  private final long failoverReplayBytes;
   private final Metrics metrics;
   // Spark's key expressions and each side's attributes: the spill path hashes keys as Spark's
   // own hash relation compares them (the bytes of the key's UnsafeRow).
@@ -92,7 +94,8 @@ final class JoinTask implements Serializable {
       SQLMetric outputRows,
       SQLMetric outputBatches,
       SQLMetric spilledParts,
-      PartitionDecisions.Metrics decisions)
+      PartitionDecisions.Metrics decisions,
+      SQLMetric gpuFailovers)
       implements Serializable {}
 
   JoinTask(
@@ -106,6 +109,7 @@ final class JoinTask implements Serializable {
       long buildMemoryBytes,
       GpuSettings gpuSettings,
       CostSettings costSettings,
+      long failoverReplayBytes,
       Metrics metrics,
       Seq<Expression> leftKeys,
       Seq<Expression> rightKeys,
@@ -121,6 +125,7 @@ final class JoinTask implements Serializable {
     this.buildMemoryBytes = buildMemoryBytes;
     this.gpuSettings = gpuSettings;
     this.costSettings = costSettings;
+    this.failoverReplayBytes = failoverReplayBytes;
     this.metrics = metrics;
     this.leftKeys = leftKeys;
     this.rightKeys = rightKeys;
@@ -352,7 +357,7 @@ final class JoinTask implements Serializable {
       if (broadcast != null) {
         BroadcastBuilds.Acquired acquired =
             BroadcastBuilds.acquire(
-                new BroadcastBuilds.Key(broadcast.id(), plan, choice),
+                new BroadcastBuilds.Key(broadcast.id(), plan, GpuFailover.actualChoice(backend)),
                 taskMemoryBytes,
                 this::buildFromBroadcast);
         shared = acquired.shared();
@@ -364,7 +369,7 @@ final class JoinTask implements Serializable {
         nextPart();
         return;
       }
-      probe = backend.createJoinProbe(plan, ownBuild, allocator);
+      probe = GpuFailover.joinProbe(backend, plan, ownBuild, allocator, NODE);
       probeSource = inputSource(probeInput);
     }
 
@@ -376,7 +381,15 @@ final class JoinTask implements Serializable {
      * the task keeps a reference to every batch's buffers (no copy) until the build is finished.
      */
     private boolean buildFromInput() {
-      JoinBuild build = backend.createJoinBuild(plan, allocator, buildMemoryBytes);
+      JoinBuild build =
+          GpuFailover.joinBuild(
+              backend,
+              plan,
+              allocator,
+              buildMemoryBytes,
+              failoverReplayBytes,
+              metrics.gpuFailovers(),
+              NODE);
       ownBuild = build;
       List<ArrowRecordBatch> kept = new ArrayList<>();
       List<Schema> keptSchemas = new ArrayList<>();
@@ -610,7 +623,9 @@ final class JoinTask implements Serializable {
           releaseCurrent();
           pending = step();
         } catch (RuntimeException e) {
-          throw SparkErrors.translate(e);
+          throw SparkErrors.translate(
+              GpuFailover.failTask(
+                  NODE, e, "a broadcast build or a join split into parts on disk is not replayed"));
         }
         if (pending != null && pending.getRowCount() == 0) {
           pending.close();

@@ -171,6 +171,7 @@ public final class TruenoHashAggregateExec extends TruenoUnaryExec {
               "backend time (" + (auto == null ? backend.label() : "auto") + ")",
               SQLMetrics.createNanoTimingMetric$default$3()));
       AutoBackend.addMetrics(m, sc);
+      m.put("gpuFailovers", SQLMetrics.createMetric(sc, "GPU failures finished on the CPU"));
       metricMap = m;
       // Spark asks for the metrics many times per query; build the Scala view once.
       scalaMetrics = scala.collection.immutable.Map.from(CollectionConverters.asScala(m));
@@ -200,6 +201,7 @@ public final class TruenoHashAggregateExec extends TruenoUnaryExec {
             conf.get(TruenoConf.TASK_MEMORY_BYTES),
             conf.gpuSettings(),
             auto == null ? null : CostSettings.from(conf),
+            conf.get(TruenoConf.GPU_FAILOVER_REPLAY_BYTES),
             new AggregateTask.Metrics(
                 metricMap.get("numInputRows"),
                 metricMap.get("numInputBatches"),
@@ -207,7 +209,8 @@ public final class TruenoHashAggregateExec extends TruenoUnaryExec {
                 metricMap.get("numOutputRows"),
                 metricMap.get("numOutputBatches"),
                 metricMap.get("backendTime"),
-                AutoBackend.metrics(metricMap)));
+                AutoBackend.metrics(metricMap),
+                metricMap.get("gpuFailovers")));
     // Spark puts a RowToColumnar transition under every columnar node; reading the rows under
     // it directly converts them to Arrow once instead of twice.
     if (child instanceof RowToColumnarExec r) {

@@ -261,6 +261,7 @@ public final class TruenoHashJoinExec extends TruenoBinaryExec {
       m.put("numOutputBatches", SQLMetrics.createMetric(sc, "output batches"));
       m.put("numSpilledParts", SQLMetrics.createMetric(sc, "spilled parts"));
       AutoBackend.addMetrics(m, sc);
+      m.put("gpuFailovers", SQLMetrics.createMetric(sc, "GPU failures finished on the CPU"));
       metricMap = m;
       scalaMetrics = scala.collection.immutable.Map.from(CollectionConverters.asScala(m));
     }
@@ -290,6 +291,7 @@ public final class TruenoHashJoinExec extends TruenoBinaryExec {
             conf.get(TruenoConf.JOIN_BUILD_MEMORY_BYTES),
             conf.gpuSettings(),
             auto == null ? null : CostSettings.from(conf),
+            conf.get(TruenoConf.GPU_FAILOVER_REPLAY_BYTES),
             new JoinTask.Metrics(
                 metricMap.get("numBuildRows"),
                 metricMap.get("buildTime"),
@@ -298,7 +300,8 @@ public final class TruenoHashJoinExec extends TruenoBinaryExec {
                 metricMap.get("numOutputRows"),
                 metricMap.get("numOutputBatches"),
                 metricMap.get("numSpilledParts"),
-                AutoBackend.metrics(metricMap)),
+                AutoBackend.metrics(metricMap),
+                metricMap.get("gpuFailovers")),
             ((org.apache.spark.sql.execution.joins.BaseJoinExec) original).leftKeys(),
             ((org.apache.spark.sql.execution.joins.BaseJoinExec) original).rightKeys(),
             left.output(),
