@@ -73,10 +73,18 @@ class GpuFaultInjectionTest {
     }
   }
 
-  /** Aggregates 4 batches of 20,000 rows; the failure, or null when it completed. */
+  /**
+   * Aggregates 4 batches of 20,000 rows; the failure, or null when it completed. The aggregator's
+   * constructor already allocates and launches (its hash table), so a fault may hit it there; it
+   * must then free what it took before throwing.
+   */
   private RuntimeException aggregate() {
-    Aggregator aggregator =
-        new GpuBackend(pool, GpuSettings.DEFAULTS).createAggregator(PLAN, allocator);
+    Aggregator aggregator;
+    try {
+      aggregator = new GpuBackend(pool, GpuSettings.DEFAULTS).createAggregator(PLAN, allocator);
+    } catch (RuntimeException e) {
+      return e;
+    }
     try (aggregator;
         VectorSchemaRoot batch =
             VectorSchemaRoot.create(ArrowSchemas.arrowSchema(INPUT), allocator)) {
@@ -108,6 +116,7 @@ class GpuFaultInjectionTest {
     FaultInjection.failKernelLaunch(1, "CUDA_ERROR_ILLEGAL_ADDRESS");
     RuntimeException failure = aggregate();
     assertThat(failure).as("the aggregation should fail at its first launch").isNotNull();
+    assertThat(failure).hasMessageContaining("CUDA_ERROR_ILLEGAL_ADDRESS");
     assertThat(GpuHealth.classify(failure))
         .isEqualTo(new GpuHealth.Failure(GpuHealth.Kind.STICKY, "CUDA_ERROR_ILLEGAL_ADDRESS"));
     assertThat(pool.usedBytes()).as("device bytes held after close").isZero();
