@@ -6,6 +6,7 @@ import dev.trueno.spark.config.TruenoConf;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
+import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 
@@ -24,6 +25,10 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  */
 final class FailoverAggregator implements Aggregator {
   private final Supplier<Aggregator> cpuAggregator;
+  // The task's allocator: kept batches move into it, so they count against the task's budget and
+  // not against the allocator of the operator that produced them (the scan's, which may close
+  // first when the task ends).
+  private final BufferAllocator allocator;
   private final long replayBudget;
   private final String node;
   private final Runnable onFailover;
@@ -46,11 +51,13 @@ final class FailoverAggregator implements Aggregator {
   FailoverAggregator(
       Aggregator gpu,
       Supplier<Aggregator> cpuAggregator,
+      BufferAllocator allocator,
       long replayBudget,
       String node,
       Runnable onFailover) {
     this.active = gpu;
     this.cpuAggregator = cpuAggregator;
+    this.allocator = allocator;
     this.replayBudget = replayBudget;
     this.node = node;
     this.onFailover = onFailover;
@@ -73,7 +80,7 @@ final class FailoverAggregator implements Aggregator {
     if (keeping && batch.getRowCount() > 0) {
       long bytes = bytes(batch);
       if (keptBytes + bytes <= replayBudget) {
-        VectorSchemaRoot own = GpuFailover.takeOver(batch);
+        VectorSchemaRoot own = GpuFailover.takeOver(batch, allocator);
         kept.add(own);
         keptBytes += bytes;
         input = own.slice(0, own.getRowCount());

@@ -69,6 +69,7 @@ final class GpuFailover {
     return new FailoverAggregator(
         gpu,
         () -> cpuBackend().createAggregator(plan, allocator),
+        allocator,
         replayBytes,
         node,
         () -> failovers.add(1));
@@ -163,13 +164,16 @@ final class GpuFailover {
   }
 
   /**
-   * A root that takes over {@code batch}'s buffers (no copy), so that the caller may refill the
-   * batch (which allocates fresh buffers) without touching the rows kept here.
+   * A root that takes over {@code batch}'s buffers (no copy) into {@code into}, the task's
+   * allocator, so that the caller may refill the batch (which allocates fresh buffers) without
+   * touching the rows kept here, and so that the kept rows count against the task, not against the
+   * operator that produced them: a scan below closes its allocator when the task ends, possibly
+   * before this task releases what it kept (on a failed task).
    */
-  static VectorSchemaRoot takeOver(VectorSchemaRoot batch) {
+  static VectorSchemaRoot takeOver(VectorSchemaRoot batch, BufferAllocator into) {
     List<FieldVector> vectors = new ArrayList<>(batch.getFieldVectors().size());
     for (FieldVector v : batch.getFieldVectors()) {
-      TransferPair pair = v.getTransferPair(v.getAllocator());
+      TransferPair pair = v.getTransferPair(into);
       pair.transfer();
       vectors.add((FieldVector) pair.getTo());
     }

@@ -130,6 +130,7 @@ class FailoverAggregatorTest {
     return new FailoverAggregator(
         gpu,
         () -> GpuFailover.cpuBackend().createAggregator(PLAN, allocator),
+        allocator,
         replayBytes,
         "TruenoHashAggregate",
         failovers::incrementAndGet);
@@ -239,6 +240,46 @@ class FailoverAggregatorTest {
         .hasMessageContaining("spark.trueno.gpu.failover.replayBytes=0")
         .hasMessageContaining("the GPU stays enabled on this executor");
     assertThat(GpuHealth.disabled()).isFalse();
+  }
+
+  @Test
+  void keptBatchesCountAgainstTheTaskSoTheProducerMayCloseFirstWhenTheTaskFails() {
+    // A scan's batches come from its own allocator, which Spark closes first when a task fails
+    // (completion listeners run in reverse order). What the failover keeps must not hold it open.
+    BufferAllocator producer = allocator.newChildAllocator("scan", 0, Long.MAX_VALUE);
+    BufferAllocator task = allocator.newChildAllocator("task", 0, Long.MAX_VALUE);
+    TruenoException overflow = new TruenoException(ErrorCode.ARITHMETIC_OVERFLOW, "long overflow");
+    FailoverAggregator agg =
+        new FailoverAggregator(
+            new FailingLikeTheGpu(3, overflow, false),
+            () -> GpuFailover.cpuBackend().createAggregator(PLAN, task),
+            task,
+            256 << 20,
+            "TruenoHashAggregate",
+            failovers::incrementAndGet);
+    try (VectorSchemaRoot root =
+        VectorSchemaRoot.create(ArrowSchemas.arrowSchema(PLAN.input()), producer)) {
+      IntVector k = (IntVector) root.getVector(0);
+      BigIntVector v = (BigIntVector) root.getVector(1);
+      for (int b = 0; b < 3; b++) {
+        k.reset();
+        v.reset();
+        for (int i = 0; i < ROWS; i++) {
+          k.setSafe(i, i % 7);
+          v.setSafe(i, i);
+        }
+        root.setRowCount(ROWS);
+        if (b < 2) {
+          agg.consume(root);
+        } else {
+          assertThatThrownBy(() -> agg.consume(root)).isSameAs(overflow);
+        }
+      }
+    }
+    assertThat(task.getAllocatedMemory()).as("kept batches are the task's").isPositive();
+    producer.close(); // would report a leak if the kept batches were still the producer's
+    agg.close();
+    task.close();
   }
 
   @Test
