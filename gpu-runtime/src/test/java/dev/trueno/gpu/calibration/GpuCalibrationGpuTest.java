@@ -78,13 +78,24 @@ class GpuCalibrationGpuTest {
     Pointer pinned = new Pointer();
     JCudaDriver.cuMemAlloc(deviceMemory, LONG_COPY_BYTES);
     JCudaDriver.cuMemAllocHost(pinned, LONG_COPY_BYTES);
-    ByteBuffer pageable = ByteBuffer.allocateDirect((int) LONG_COPY_BYTES);
     CUstream stream = new CUstream();
     JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING);
     try {
+      // Pageable bandwidth depends on where the source pages were placed (8.8 and 14.2 GB/s for
+      // two buffers in one run on the H200 machine): the median over fresh buffers, as the
+      // calibration takes it, so that the check compares like with like.
+      double[] pageable = new double[3];
+      for (int i = 0; i < pageable.length; i++) {
+        ByteBuffer buffer = ByteBuffer.allocateDirect((int) LONG_COPY_BYTES);
+        pageable[i] = bandwidth(stream, deviceMemory, Pointer.to(buffer), true);
+      }
+      System.out.printf(
+          "BENCH independent h2d_pageable_samples_gbps=%.1f,%.1f,%.1f%n",
+          pageable[0] / 1e9, pageable[1] / 1e9, pageable[2] / 1e9);
+      java.util.Arrays.sort(pageable);
       return new Independent(
           bandwidth(stream, deviceMemory, pinned, true),
-          bandwidth(stream, deviceMemory, Pointer.to(pageable), true),
+          pageable[1],
           bandwidth(stream, deviceMemory, pinned, false));
     } finally {
       JCudaDriver.cuStreamSynchronize(stream);
