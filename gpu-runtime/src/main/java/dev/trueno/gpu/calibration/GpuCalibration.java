@@ -13,7 +13,6 @@ import dev.trueno.gpu.memory.PinnedAllocationManager;
 import dev.trueno.gpu.memory.PinnedBuffer;
 import dev.trueno.gpu.memory.PinnedMemoryPool;
 import dev.trueno.simd.calibration.CalibrationWorkload;
-import java.nio.ByteBuffer;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
@@ -24,7 +23,9 @@ import jcuda.driver.CUevent_flags;
 import jcuda.driver.CUstream;
 import jcuda.driver.CUstream_flags;
 import jcuda.driver.JCudaDriver;
+import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
 
 /**
  * Measures this machine's GPU for the cost model: copy bandwidths between host and device, and the
@@ -32,9 +33,9 @@ import org.apache.arrow.memory.BufferAllocator;
  *
  * <p><b>Bandwidths</b> are timed with CUDA events around {@value #COPY_REPETITIONS} copies of
  * {@value #COPY_MIB} MiB on one stream after one untimed copy: host-to-device from pinned memory (a
- * block of a pinned pool, as morsels are staged), host-to-device from pageable memory (a direct
- * {@code ByteBuffer}, as Arrow's ordinary allocator hands out), and device-to-host into pinned
- * memory.
+ * block of a pinned pool, as morsels are staged), host-to-device from pageable memory (ordinary
+ * Arrow memory, each copy from its own region that is no longer in the CPU's caches), and
+ * device-to-host into pinned memory.
  *
  * <p><b>Throughputs</b> are measured end to end, the way {@code GpuBackend}'s operators run in a
  * task: input batches of {@value #OPERATOR_ROWS} rows (8 MiB per bigint column) already in pinned
@@ -65,8 +66,13 @@ public final class GpuCalibration {
 
   private static final long COPY_BYTES = (long) COPY_MIB << 20;
 
-  /** Fresh pageable buffers whose copy bandwidths are measured; the median is the figure. */
-  private static final int PAGEABLE_SAMPLES = 3;
+  /**
+   * The pageable source: each copy reads its own {@value #COPY_MIB} MiB region from the start of a
+   * buffer this large, whose every page was written first. The regions read were written long
+   * before the end of the buffer, so they come from memory and not from the CPU's caches, as a
+   * morsel of batches does.
+   */
+  private static final long PAGEABLE_BYTES = 256L << 20;
 
   private static final long DEVICE_BUDGET = 1L << 30;
   private static final long PINNED_BUDGET = 512L << 20;
@@ -126,18 +132,19 @@ public final class GpuCalibration {
       double d2h;
       try (DeviceBuffer target = devicePool.allocate(COPY_BYTES, "calibration copy target");
           PinnedBuffer host = pinnedPool.allocate(COPY_BYTES, "calibration copy source")) {
-        pinned = copyBandwidth(device, Copy.H2D, target, HostPointer.at(host.address()));
-        // Pageable copies go through the driver's staging buffer, at a speed that depends on
-        // where the OS placed the source pages (two measurements in one JVM on the H200 machine
-        // gave 8.8 and 14.2 GB/s): the median over fresh buffers keeps one placement's luck out.
-        double[] samples = new double[PAGEABLE_SAMPLES];
-        for (int i = 0; i < PAGEABLE_SAMPLES; i++) {
-          ByteBuffer pageableHost = ByteBuffer.allocateDirect((int) COPY_BYTES);
-          samples[i] = copyBandwidth(device, Copy.H2D, target, Pointer.to(pageableHost));
+        HostPointer pinnedHost = HostPointer.at(host.address());
+        pinned = copyBandwidth(device, Copy.H2D, target, offset -> pinnedHost);
+        // Pageable copies go through the driver's staging buffer: a source still in the CPU's
+        // caches copied at 11-12.5 GB/s on the H200 machine where one from memory copied at
+        // 8.6, so each copy reads a region of ordinary (Arrow) memory that is no longer cached.
+        try (BufferAllocator ordinary = new RootAllocator(PAGEABLE_BYTES);
+            ArrowBuf source = ordinary.buffer(PAGEABLE_BYTES)) {
+          source.setZero(0, PAGEABLE_BYTES);
+          long base = source.memoryAddress();
+          pageable =
+              copyBandwidth(device, Copy.H2D, target, offset -> HostPointer.at(base + offset));
         }
-        java.util.Arrays.sort(samples);
-        pageable = samples[PAGEABLE_SAMPLES / 2];
-        d2h = copyBandwidth(device, Copy.D2H, target, HostPointer.at(host.address()));
+        d2h = copyBandwidth(device, Copy.D2H, target, offset -> pinnedHost);
       }
       // The pool's cached blocks would otherwise count against the operators' input.
       pinnedPool.trim();
@@ -185,8 +192,15 @@ public final class GpuCalibration {
   }
 
   /** Bytes per second of {@value #COPY_REPETITIONS} copies of COPY_BYTES, after one untimed. */
+  /**
+   * Bytes per second of {@value #COPY_REPETITIONS} timed copies after one untimed one; copy {@code
+   * i} (0 the untimed one) uses the host memory {@code hostAt.apply(i * COPY_BYTES)}.
+   */
   private static double copyBandwidth(
-      CudaDevice device, Copy direction, DeviceBuffer deviceBuffer, Pointer host) {
+      CudaDevice device,
+      Copy direction,
+      DeviceBuffer deviceBuffer,
+      java.util.function.LongFunction<Pointer> hostAt) {
     CUstream stream = new CUstream();
     CUevent before = new CUevent();
     CUevent after = new CUevent();
@@ -200,10 +214,10 @@ public final class GpuCalibration {
       beforeMade = true;
       JCudaDriver.cuEventCreate(after, CUevent_flags.CU_EVENT_DEFAULT);
       afterMade = true;
-      copy(direction, deviceBuffer, host, stream); // first touch, driver paths warmed
+      copy(direction, deviceBuffer, hostAt.apply(0), stream); // driver paths warmed
       JCudaDriver.cuEventRecord(before, stream);
-      for (int i = 0; i < COPY_REPETITIONS; i++) {
-        copy(direction, deviceBuffer, host, stream);
+      for (int i = 1; i <= COPY_REPETITIONS; i++) {
+        copy(direction, deviceBuffer, hostAt.apply(i * COPY_BYTES), stream);
       }
       JCudaDriver.cuEventRecord(after, stream);
       JCudaDriver.cuEventSynchronize(after);
