@@ -109,6 +109,30 @@ final class ArrowInput {
     return root;
   }
 
+  /**
+   * A root of {@code into} that takes over {@code batch}'s buffers without copying: the batch's
+   * vectors are left empty, so its producer may refill it (which allocates fresh buffers), and the
+   * rows now count against {@code into}, not against the producer's allocator (one root, so no
+   * copy). The caller closes the returned root.
+   */
+  static VectorSchemaRoot takeOver(VectorSchemaRoot batch, BufferAllocator into) {
+    VectorSchemaRoot own = VectorSchemaRoot.create(batch.getSchema(), into);
+    for (int i = 0; i < batch.getFieldVectors().size(); i++) {
+      batch.getVector(i).makeTransferPair(own.getVector(i)).transfer();
+    }
+    own.setRowCount(batch.getRowCount());
+    return own;
+  }
+
+  /** The Arrow buffer bytes of every column of a batch. */
+  static long bytes(VectorSchemaRoot batch) {
+    long n = 0;
+    for (FieldVector v : batch.getFieldVectors()) {
+      n += v.getBufferSize();
+    }
+    return n;
+  }
+
   /** An iterator of Arrow batches that owns the buffers it writes into. */
   abstract static class Batches implements Iterator<VectorSchemaRoot>, AutoCloseable {
     private final VectorSchemaRoot owned;

@@ -2,12 +2,10 @@ package dev.trueno.spark.exec;
 
 import dev.trueno.core.backend.Aggregator;
 import dev.trueno.gpu.fault.GpuHealth;
-import dev.trueno.spark.config.TruenoConf;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
@@ -78,9 +76,9 @@ final class FailoverAggregator implements Aggregator {
     VectorSchemaRoot input = batch;
     boolean sliced = false;
     if (keeping && batch.getRowCount() > 0) {
-      long bytes = bytes(batch);
+      long bytes = ArrowInput.bytes(batch);
       if (keptBytes + bytes <= replayBudget) {
-        VectorSchemaRoot own = GpuFailover.takeOver(batch, allocator);
+        VectorSchemaRoot own = ArrowInput.takeOver(batch, allocator);
         kept.add(own);
         keptBytes += bytes;
         input = own.slice(0, own.getRowCount());
@@ -154,17 +152,7 @@ final class FailoverAggregator implements Aggregator {
     }
     if (!keeping) {
       // The owner closes the GPU aggregator with this one when the task ends.
-      throw GpuFailover.unrecoverable(
-          node,
-          failure,
-          e,
-          replayBudget > 0
-              ? "its input outgrew the replay budget "
-                  + TruenoConf.GPU_FAILOVER_REPLAY_BYTES.key()
-                  + " ("
-                  + replayBudget
-                  + " bytes; raise it to let tasks finish on the CPU)"
-              : "the replay is disabled (" + TruenoConf.GPU_FAILOVER_REPLAY_BYTES.key() + "=0)");
+      throw GpuFailover.unrecoverable(node, failure, e, GpuFailover.notKept("input", replayBudget));
     }
     closeQuietly(active, e);
     // Null until the CPU aggregator exists, so that close() cannot close the GPU's twice.
@@ -207,13 +195,5 @@ final class FailoverAggregator implements Aggregator {
     if (error != null) {
       throw error;
     }
-  }
-
-  private static long bytes(VectorSchemaRoot batch) {
-    long bytes = 0;
-    for (FieldVector v : batch.getFieldVectors()) {
-      bytes += v.getBufferSize();
-    }
-    return bytes;
   }
 }

@@ -5,11 +5,9 @@ import dev.trueno.core.error.ErrorCode;
 import dev.trueno.core.error.TruenoException;
 import dev.trueno.core.plan.JoinPlan;
 import dev.trueno.gpu.fault.GpuHealth;
-import dev.trueno.spark.config.TruenoConf;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.VectorUnloader;
@@ -75,10 +73,7 @@ final class FailoverJoinBuild implements JoinBuild {
   @Override
   public void add(VectorSchemaRoot batch) {
     if (!onCpu && keeping) {
-      long bytes = 0;
-      for (FieldVector v : batch.getFieldVectors()) {
-        bytes += v.getBufferSize();
-      }
+      long bytes = ArrowInput.bytes(batch);
       if (keptBytes + bytes <= replayBudget) {
         kept.add(new VectorUnloader(batch).getRecordBatch());
         keptSchemas.add(batch.getSchema());
@@ -131,16 +126,7 @@ final class FailoverJoinBuild implements JoinBuild {
     }
     if (!keeping) {
       throw GpuFailover.unrecoverable(
-          node,
-          failure,
-          e,
-          replayBudget > 0
-              ? "its build side outgrew the replay budget "
-                  + TruenoConf.GPU_FAILOVER_REPLAY_BYTES.key()
-                  + " ("
-                  + replayBudget
-                  + " bytes; raise it to let tasks finish on the CPU)"
-              : "the replay is disabled (" + TruenoConf.GPU_FAILOVER_REPLAY_BYTES.key() + "=0)");
+          node, failure, e, GpuFailover.notKept("build side", replayBudget));
     }
     try {
       active.close();

@@ -52,7 +52,7 @@ final class FailoverJoinProbe implements JoinProbe {
       active.probe(batch);
       return;
     }
-    current = GpuFailover.takeOver(batch, allocator);
+    current = ArrowInput.takeOver(batch, allocator);
     currentSlice = current.slice(0, current.getRowCount());
     try {
       active.probe(currentSlice);

@@ -12,12 +12,8 @@ import dev.trueno.gpu.GpuBackend;
 import dev.trueno.gpu.fault.GpuHealth;
 import dev.trueno.gpu.join.GpuJoinBuild;
 import dev.trueno.simd.vector.VectorBackend;
-import java.util.ArrayList;
-import java.util.List;
+import dev.trueno.spark.config.TruenoConf;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.vector.FieldVector;
-import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.util.TransferPair;
 import org.apache.spark.sql.execution.metric.SQLMetric;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -163,25 +159,6 @@ final class GpuFailover {
     return backend instanceof VectorBackend ? Backends.Choice.SIMD : Backends.Choice.SCALAR;
   }
 
-  /**
-   * A root that takes over {@code batch}'s buffers (no copy) into {@code into}, the task's
-   * allocator, so that the caller may refill the batch (which allocates fresh buffers) without
-   * touching the rows kept here, and so that the kept rows count against the task, not against the
-   * operator that produced them: a scan below closes its allocator when the task ends, possibly
-   * before this task releases what it kept (on a failed task).
-   */
-  static VectorSchemaRoot takeOver(VectorSchemaRoot batch, BufferAllocator into) {
-    List<FieldVector> vectors = new ArrayList<>(batch.getFieldVectors().size());
-    for (FieldVector v : batch.getFieldVectors()) {
-      TransferPair pair = v.getTransferPair(into);
-      pair.transfer();
-      vectors.add((FieldVector) pair.getTo());
-    }
-    VectorSchemaRoot own = new VectorSchemaRoot(vectors);
-    own.setRowCount(batch.getRowCount());
-    return own;
-  }
-
   /** The best CPU backend of this JVM, which finishes what the GPU could not. */
   static Backend cpuBackend() {
     return Backends.create(Backends.cpu(false), null);
@@ -194,6 +171,23 @@ final class GpuFailover {
   static void recovered(String node, GpuHealth.Failure failure, Throwable cause) {
     disableIfSticky(node, failure);
     LOG.warn("Trueno finished {} on the CPU after a GPU failure: {}", node, cause.toString());
+  }
+
+  /**
+   * Why kept input cannot be replayed: {@code what} outgrew the replay budget, or the replay is
+   * disabled; the reason names {@code spark.trueno.gpu.failover.replayBytes}.
+   */
+  static String notKept(String what, long replayBudget) {
+    String key = TruenoConf.GPU_FAILOVER_REPLAY_BYTES.key();
+    return replayBudget > 0
+        ? "its "
+            + what
+            + " outgrew the replay budget "
+            + key
+            + " ("
+            + replayBudget
+            + " bytes; raise it to let tasks finish on the CPU)"
+        : "the replay is disabled (" + key + "=0)";
   }
 
   /**

@@ -400,7 +400,7 @@ final class JoinTask implements Serializable {
           if (batch.getRowCount() == 0) {
             continue;
           }
-          try (VectorSchemaRoot own = takeOver(batch)) {
+          try (VectorSchemaRoot own = ArrowInput.takeOver(batch, allocator)) {
             kept.add(new VectorUnloader(own).getRecordBatch());
             keptSchemas.add(own.getSchema());
             build.add(own);
@@ -423,16 +423,6 @@ final class JoinTask implements Serializable {
       buildInput.close();
       buildInput = null;
       return true;
-    }
-
-    /** A root of this task's allocator that takes over {@code batch}'s buffers (no copy). */
-    private VectorSchemaRoot takeOver(VectorSchemaRoot batch) {
-      VectorSchemaRoot own = VectorSchemaRoot.create(batch.getSchema(), allocator);
-      for (int i = 0; i < batch.getFieldVectors().size(); i++) {
-        batch.getVector(i).makeTransferPair(own.getVector(i)).transfer();
-      }
-      own.setRowCount(batch.getRowCount());
-      return own;
     }
 
     private Schema schema(BuildSide side) {

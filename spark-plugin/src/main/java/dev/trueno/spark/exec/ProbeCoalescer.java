@@ -59,14 +59,14 @@ final class ProbeCoalescer implements AutoCloseable {
       if (b == null) {
         return null;
       }
-      if (bytes(b) >= targetBytes) {
+      if (ArrowInput.bytes(b) >= targetBytes) {
         return b; // already large: used in place, valid until the next pull
       }
-      first = takeOver(b);
+      first = ArrowInput.takeOver(b, allocator);
     }
     List<VectorSchemaRoot> group = new ArrayList<>();
     group.add(first);
-    long total = bytes(first);
+    long total = ArrowInput.bytes(first);
     long rows = first.getRowCount();
     try {
       while (total < targetBytes) {
@@ -74,14 +74,14 @@ final class ProbeCoalescer implements AutoCloseable {
         if (b == null) {
           break;
         }
-        long size = bytes(b);
+        long size = ArrowInput.bytes(b);
         if (total + size > targetBytes
             || rows + b.getRowCount() > MAX_ROWS
             || !sameTypes(first, b)) {
-          held = takeOver(b);
+          held = ArrowInput.takeOver(b, allocator);
           break;
         }
-        group.add(takeOver(b));
+        group.add(ArrowInput.takeOver(b, allocator));
         total += size;
         rows += b.getRowCount();
       }
@@ -130,24 +130,6 @@ final class ProbeCoalescer implements AutoCloseable {
       out.close();
       throw e;
     }
-  }
-
-  /** A root of this allocator that takes over {@code batch}'s buffers (no copy). */
-  private VectorSchemaRoot takeOver(VectorSchemaRoot batch) {
-    VectorSchemaRoot own = VectorSchemaRoot.create(batch.getSchema(), allocator);
-    for (int i = 0; i < batch.getFieldVectors().size(); i++) {
-      batch.getVector(i).makeTransferPair(own.getVector(i)).transfer();
-    }
-    own.setRowCount(batch.getRowCount());
-    return own;
-  }
-
-  private static long bytes(VectorSchemaRoot batch) {
-    long sum = 0;
-    for (FieldVector v : batch.getFieldVectors()) {
-      sum += v.getBufferSize();
-    }
-    return sum;
   }
 
   // Batches of one child may come wrapped (a scan's own Arrow vectors) or converted (Spark's

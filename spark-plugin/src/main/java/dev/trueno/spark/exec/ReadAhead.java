@@ -5,7 +5,6 @@ import java.util.Deque;
 import java.util.List;
 import java.util.NoSuchElementException;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
@@ -37,7 +36,7 @@ final class ReadAhead extends ArrowInput.Batches {
       while (seen < limit && in.hasNext()) {
         VectorSchemaRoot batch = in.next();
         boolean converted = in.lastBatchConverted();
-        VectorSchemaRoot own = takeOver(batch, allocator);
+        VectorSchemaRoot own = ArrowInput.takeOver(batch, allocator);
         ahead.addLast(own);
         aheadConverted.addLast(converted);
         seen += bytes(own, cols);
@@ -87,27 +86,14 @@ final class ReadAhead extends ArrowInput.Batches {
 
   /** Arrow buffer bytes of the given columns (null: all) of a batch. */
   static long bytes(VectorSchemaRoot batch, List<Integer> cols) {
-    long n = 0;
-    List<FieldVector> vectors = batch.getFieldVectors();
     if (cols == null) {
-      for (FieldVector v : vectors) {
-        n += v.getBufferSize();
-      }
-    } else {
-      for (int c : cols) {
-        n += vectors.get(c).getBufferSize();
-      }
+      return ArrowInput.bytes(batch);
+    }
+    long n = 0;
+    for (int c : cols) {
+      n += batch.getVector(c).getBufferSize();
     }
     return n;
-  }
-
-  private static VectorSchemaRoot takeOver(VectorSchemaRoot batch, BufferAllocator allocator) {
-    VectorSchemaRoot own = VectorSchemaRoot.create(batch.getSchema(), allocator);
-    for (int i = 0; i < batch.getFieldVectors().size(); i++) {
-      batch.getVector(i).makeTransferPair(own.getVector(i)).transfer();
-    }
-    own.setRowCount(batch.getRowCount());
-    return own;
   }
 
   @Override
