@@ -21,8 +21,9 @@ final class ReadAhead extends ArrowInput.Batches {
   private final ArrowInput.Batches in;
   private final Deque<VectorSchemaRoot> ahead = new ArrayDeque<>();
   private final Deque<Boolean> aheadConverted = new ArrayDeque<>();
-  private final long bytes;
+  // Bytes read ahead per column; the priced columns (null: all) are those of the size limit.
   private final long[] columnBytes;
+  private final List<Integer> priced;
   private final boolean complete;
   private VectorSchemaRoot handedOut;
 
@@ -30,17 +31,16 @@ final class ReadAhead extends ArrowInput.Batches {
       ArrowInput.Batches in, BufferAllocator allocator, long limit, List<Integer> cols) {
     super(null);
     this.in = in;
-    long seen = 0;
-    long[] perColumn = null;
+    this.priced = cols;
+    long[] perColumn = new long[0];
     try {
-      while (seen < limit && in.hasNext()) {
+      while (sum(perColumn, cols) < limit && in.hasNext()) {
         VectorSchemaRoot batch = in.next();
         boolean converted = in.lastBatchConverted();
         VectorSchemaRoot own = ArrowInput.takeOver(batch, allocator);
         ahead.addLast(own);
         aheadConverted.addLast(converted);
-        seen += bytes(own, cols);
-        if (perColumn == null) {
+        if (perColumn.length == 0) {
           perColumn = new long[own.getFieldVectors().size()];
         }
         for (int c = 0; c < perColumn.length; c++) {
@@ -51,8 +51,7 @@ final class ReadAhead extends ArrowInput.Batches {
       ahead.forEach(VectorSchemaRoot::close);
       throw e;
     }
-    bytes = seen;
-    columnBytes = perColumn == null ? new long[0] : perColumn;
+    columnBytes = perColumn;
     complete = !in.hasNext();
   }
 
@@ -67,14 +66,25 @@ final class ReadAhead extends ArrowInput.Batches {
 
   /** Bytes of the columns priced in the batches read ahead (Arrow buffer sizes). */
   long bytes() {
-    return bytes;
+    return sum(columnBytes, priced);
   }
 
   /** Bytes of the given columns in the batches read ahead. */
   long bytes(List<Integer> cols) {
+    return sum(columnBytes, cols);
+  }
+
+  /** The sum of {@code perColumn} over {@code cols} (null: all); absent columns count zero. */
+  private static long sum(long[] perColumn, List<Integer> cols) {
     long n = 0;
-    for (int c : cols) {
-      n += c < columnBytes.length ? columnBytes[c] : 0;
+    if (cols == null) {
+      for (long b : perColumn) {
+        n += b;
+      }
+    } else {
+      for (int c : cols) {
+        n += c < perColumn.length ? perColumn[c] : 0;
+      }
     }
     return n;
   }
@@ -82,18 +92,6 @@ final class ReadAhead extends ArrowInput.Batches {
   /** Whether the read-ahead reached the end of the input: {@link #bytes()} is then all of it. */
   boolean complete() {
     return complete;
-  }
-
-  /** Arrow buffer bytes of the given columns (null: all) of a batch. */
-  static long bytes(VectorSchemaRoot batch, List<Integer> cols) {
-    if (cols == null) {
-      return ArrowInput.bytes(batch);
-    }
-    long n = 0;
-    for (int c : cols) {
-      n += batch.getVector(c).getBufferSize();
-    }
-    return n;
   }
 
   @Override
